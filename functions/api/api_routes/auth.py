@@ -1,0 +1,38 @@
+"""Tenant authentication middleware: X-API-Key or Authorization: Bearer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from mediabatch import container
+from mediabatch.tenants import Tenant
+
+PUBLIC_PATHS = frozenset({"/health"})
+
+
+def api_key_from(headers: dict[str, str]) -> str | None:
+    key = headers.get("x-api-key")
+    if key:
+        return key.strip()
+    authorization = headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def authenticate(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[str]]) -> Response[str]:
+    if app.current_event.path not in PUBLIC_PATHS and app.current_event.http_method != "OPTIONS":
+        headers = {k.lower(): v for k, v in (app.current_event.headers or {}).items()}
+        tenant = container.tenant_service().authenticate(api_key_from(headers))
+        app.append_context(tenant=tenant)
+    return next_middleware(app)
+
+
+def current_tenant(router: Router | APIGatewayHttpResolver) -> Tenant:
+    tenant = router.context.get("tenant")
+    assert isinstance(tenant, Tenant), "route is not behind the auth middleware"
+    return tenant

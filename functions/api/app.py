@@ -1,0 +1,73 @@
+"""HTTP API: routes are thin; errors become responses here, in one place."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from api_routes import auth, batches, health, webhooks
+from mediabatch.errors import DomainError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+app = APIGatewayHttpResolver()
+app.use(middlewares=[auth.authenticate])
+app.include_router(health.router)
+app.include_router(batches.router)
+app.include_router(webhooks.router)
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response[str]:
+    body: dict[str, Any] = {"success": False, "error": {"code": code, "message": message}}
+    if details is not None:
+        body["error"]["details"] = details
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+@app.exception_handler(DomainError)
+def handle_domain_error(exc: DomainError) -> Response[str]:
+    if exc.status >= 500:
+        logger.exception("domain error")
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+@app.exception_handler(ValidationError)
+def handle_validation_error(exc: ValidationError) -> Response[str]:
+    details = [
+        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
+        for err in exc.errors(include_url=False)
+    ]
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+    return error_response(400, "validation_error", f"invalid request: {summary}", details)
+
+
+@app.exception_handler(json.JSONDecodeError)
+def handle_bad_json(exc: json.JSONDecodeError) -> Response[str]:
+    return error_response(400, "invalid_json", f"request body is not valid JSON: {exc.msg}")
+
+
+@app.not_found
+def handle_not_found(exc: Exception) -> Response[str]:
+    return error_response(404, "route_not_found", f"no route for {app.current_event.http_method} "
+                                                  f"{app.current_event.path}")
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(exc: Exception) -> Response[str]:
+    logger.exception("unhandled error")
+    return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

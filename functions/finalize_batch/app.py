@@ -1,0 +1,27 @@
+"""Last state of the batch state machine: make sure the batch reached its terminal state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mediabatch import container
+
+logger = Logger()
+tracer = Tracer()
+
+
+class BatchRef(BaseModel):
+    tenant_id: str
+    batch_id: str
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=BatchRef)
+def lambda_handler(ref: BatchRef, context: LambdaContext) -> dict[str, Any]:
+    status = container.batch_finalizer().finalize_if_done(ref.tenant_id, ref.batch_id)
+    return {"batch_id": ref.batch_id, "finalized_now": status.value if status else None}

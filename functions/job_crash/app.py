@@ -1,0 +1,45 @@
+"""Step Functions Catch target: the download task itself failed (timeout, crash)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mediabatch import container
+
+logger = Logger()
+tracer = Tracer()
+
+
+class Crash(BaseModel):
+    Error: str = "Unknown"
+    Cause: str | None = None
+
+
+class CrashedJob(BaseModel):
+    tenant_id: str
+    batch_id: str
+    job_id: str
+    crash: Crash
+
+
+def _describe(crash: Crash) -> str:
+    try:
+        cause = json.loads(crash.Cause or "{}")
+        message = cause.get("errorMessage") if isinstance(cause, dict) else None
+    except json.JSONDecodeError:
+        message = crash.Cause
+    return f"{crash.Error}: {message}" if message else crash.Error
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=CrashedJob)
+def lambda_handler(event: CrashedJob, context: LambdaContext) -> dict[str, Any]:
+    logger.warning("download task crashed", extra={"job_id": event.job_id, "error": event.crash.Error})
+    return container.download_job_runner().record_crash(event.tenant_id, event.batch_id, event.job_id,
+                                                        _describe(event.crash))

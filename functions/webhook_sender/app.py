@@ -1,0 +1,60 @@
+"""SQS consumer: deliver signed webhooks; retry later with backoff, dead-letter at the end."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mediabatch import container
+from mediabatch.adapters.aws import client
+from mediabatch.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+MAX_BACKOFF_SECONDS = 900
+
+
+class DeliveryFailed(Exception):
+    pass
+
+
+def backoff_seconds(receive_count: int) -> int:
+    base = get_settings().webhook_backoff_base_seconds
+    return int(min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, receive_count - 1)))
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = json.loads(record.body)
+    outcome = container.webhook_delivery_service().deliver(event)
+    if outcome.delivered:
+        metrics.add_metric(name="WebhookDelivered", unit=MetricUnit.Count, value=1)
+        return
+    if not outcome.retry:
+        metrics.add_metric(name="WebhookDropped", unit=MetricUnit.Count, value=1)
+        logger.warning("webhook not delivered, not retryable", extra={"reason": outcome.reason})
+        return
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    delay = backoff_seconds(receive_count)
+    queue_url = client("sqs").get_queue_url(QueueName=record.event_source_arn.rsplit(":", 1)[-1])["QueueUrl"]
+    client("sqs").change_message_visibility(QueueUrl=queue_url, ReceiptHandle=record.receipt_handle,
+                                            VisibilityTimeout=delay)
+    metrics.add_metric(name="WebhookRetried", unit=MetricUnit.Count, value=1)
+    raise DeliveryFailed(f"webhook delivery failed ({outcome.reason}); retry in {delay} s")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

@@ -1,0 +1,292 @@
+"""Batch and job state in DynamoDB.
+
+One partition per batch (`TENANT#t#BATCH#b`): the batch item (sk `BATCH`) holds the counters,
+job items (sk `JOB#000`) hold per-job state, so one Query reads a whole batch. Every state
+change is a conditional write; a job transition and its counter change commit together in one
+transaction, so counters never drift from the jobs they count.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mediabatch.adapters.aws import client
+from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, value
+from mediabatch.clock import now_iso
+from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
+from mediabatch.settings import get_settings
+
+_ACTIVE = [value(BatchStatus.QUEUED.value), value(BatchStatus.RUNNING.value)]
+_COUNTER = {
+    JobStatus.COMPLETED: "completed_jobs",
+    JobStatus.FAILED: "failed_jobs",
+    JobStatus.CANCELLED: "cancelled_jobs",
+}
+
+
+class StartOutcome(Enum):
+    STARTED = "started"
+    CANCELLED = "cancelled"  # the batch was cancelled or stopped before this job began
+    SKIPPED = "skipped"  # the job was not queued any more (a retry of a finished item)
+
+
+def batch_pk(tenant_id: str, batch_id: str) -> str:
+    return f"TENANT#{tenant_id}#BATCH#{batch_id}"
+
+
+def job_sk(index: int) -> str:
+    return f"JOB#{index:03d}"
+
+
+class BatchStore:
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
+        self._table = table_name or get_settings().table_name
+        self._ddb = dynamodb or client("dynamodb")
+
+    # ------------------------------------------------------------------ create / read
+    def create(self, batch: BatchRecord, jobs: list[JobRecord]) -> None:
+        """Jobs first, the batch item last: until the batch item exists nothing is visible, so
+        a crash half-way leaves no half-created batch behind (only unreachable job items)."""
+        pk = batch_pk(batch.tenant_id, batch.batch_id)
+        requests = [
+            {"PutRequest": {"Item": to_item({"pk": pk, "sk": job_sk(j.index), **j.model_dump(mode="json")})}}
+            for j in jobs
+        ]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
+            for attempt in range(8):
+                unprocessed = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not unprocessed:
+                    break
+                pending = unprocessed
+                time.sleep(0.05 * 2**attempt)
+            else:
+                raise RuntimeError("DynamoDB kept returning unprocessed items")
+        self._ddb.put_item(
+            TableName=self._table,
+            Item=to_item({"pk": pk, "sk": "BATCH", **batch.model_dump(mode="json")}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get_batch(self, tenant_id: str, batch_id: str) -> BatchRecord | None:
+        item = self._ddb.get_item(
+            TableName=self._table,
+            Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
+            ConsistentRead=True,
+        ).get("Item")
+        return _batch(item) if item else None
+
+    def get_batch_with_jobs(self, tenant_id: str, batch_id: str) -> tuple[BatchRecord, list[JobRecord]] | None:
+        batch: BatchRecord | None = None
+        jobs: list[JobRecord] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": value(batch_pk(tenant_id, batch_id))},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._ddb.query(**kwargs)
+            for item in page.get("Items", []):
+                if item["sk"]["S"] == "BATCH":
+                    batch = _batch(item)
+                else:
+                    jobs.append(_job(item))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        if batch is None:
+            return None
+        return batch, sorted(jobs, key=lambda j: j.index)
+
+    def get_job(self, tenant_id: str, batch_id: str, index: int) -> JobRecord | None:
+        item = self._ddb.get_item(
+            TableName=self._table,
+            Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value(job_sk(index))},
+            ConsistentRead=True,
+        ).get("Item")
+        return _job(item) if item else None
+
+    # ------------------------------------------------------------------ job transitions
+    def start_job(self, job: JobRecord) -> StartOutcome:
+        now = now_iso()
+        try:
+            self._ddb.transact_write_items(TransactItems=[
+                self._job_transition(job, JobStatus.QUEUED, JobStatus.RUNNING, {"started_at": now}),
+                {"Update": {
+                    **self._batch_key(job),
+                    "UpdateExpression": "ADD queued_jobs :minus, running_jobs :one",
+                    "ConditionExpression": "#s IN (:q, :r) AND stop_requested <> :true",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1), ":q": _ACTIVE[0],
+                                                  ":r": _ACTIVE[1], ":true": value(True)},
+                }},
+            ])
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            if not codes:
+                raise
+            if codes[0] == "ConditionalCheckFailed":
+                return StartOutcome.SKIPPED
+            # The batch refuses new starts (cancelled or stopped): this job ends cancelled.
+            return StartOutcome.CANCELLED if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
+                                                            error="not started: the batch was stopped or cancelled") \
+                else StartOutcome.SKIPPED
+        self._mark_batch_running(job, now)
+        return StartOutcome.STARTED
+
+    def finish_job(self, job: JobRecord, status: JobStatus, *, from_status: JobStatus = JobStatus.RUNNING,
+                   **fields: Any) -> bool:
+        """Move a job to a terminal status and its counters with it; False if it was not in
+        `from_status` any more (someone else finished it first)."""
+        fields = {**fields, "completed_at": now_iso()}
+        if status is JobStatus.COMPLETED:
+            fields["progress_percent"] = 100.0
+        from_counter = "running_jobs" if from_status is JobStatus.RUNNING else "queued_jobs"
+        try:
+            self._ddb.transact_write_items(TransactItems=[
+                self._job_transition(job, from_status, status, fields),
+                {"Update": {
+                    **self._batch_key(job),
+                    "UpdateExpression": f"ADD {from_counter} :minus, {_COUNTER[status]} :one",
+                    "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
+                }},
+            ])
+        except ClientError as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
+
+    def update_progress(self, job: JobRecord, *, percent: float, downloaded: int, total: int | None,
+                        title: str | None) -> bool:
+        """Record progress; False when the job should stop (cancel requested or not running)."""
+        fields: dict[str, Any] = {"progress_percent": round(percent, 1), "downloaded_bytes": downloaded}
+        if total is not None:
+            fields["total_bytes"] = total
+        if title is not None:
+            fields["title"] = title
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": value(v) for i, v in enumerate(fields.values())}
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression="#st = :running AND attribute_not_exists(cancel_requested)",
+                ExpressionAttributeNames={**names, "#st": "status"},
+                ExpressionAttributeValues={**values, ":running": value(JobStatus.RUNNING.value)},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ batch transitions
+    def request_stop(self, tenant_id: str, batch_id: str) -> None:
+        self._ddb.update_item(
+            TableName=self._table,
+            Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
+            UpdateExpression="SET stop_requested = :true",
+            ExpressionAttributeValues={":true": value(True)},
+        )
+
+    def set_terminal(self, tenant_id: str, batch_id: str, status: BatchStatus, *, error: str | None = None) -> bool:
+        """Move an active batch to a terminal status. Exactly one caller ever gets True."""
+        names = {"#s": "status"}
+        expr = "SET #s = :final, completed_at = :now"
+        values = {":final": value(status.value), ":now": value(now_iso()), ":q": _ACTIVE[0], ":r": _ACTIVE[1]}
+        if error:
+            expr += ", #e = :err"
+            names["#e"] = "error"
+            values[":err"] = value(error)
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
+                UpdateExpression=expr,
+                ConditionExpression="#s IN (:q, :r)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def request_cancel(self, job: JobRecord) -> None:
+        """Ask a running job to stop; it notices at its next progress write."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
+                UpdateExpression="SET cancel_requested = :true",
+                ConditionExpression="#s = :running",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":true": value(True), ":running": value(JobStatus.RUNNING.value)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def reserve_key(self, tenant_id: str, key: str, owner: str) -> bool:
+        """Claim a storage key for one job so no two jobs (or batches) write the same object."""
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": f"TENANT#{tenant_id}#KEY", "sk": key, "owner": owner}),
+                ConditionExpression="attribute_not_exists(pk) OR #o = :owner",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":owner": value(owner)},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ internals
+    def _mark_batch_running(self, job: JobRecord, now: str) -> None:
+        try:
+            self._ddb.update_item(
+                **self._batch_key(job),
+                UpdateExpression="SET #s = :r, started_at = :now",
+                ConditionExpression="#s = :q",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":r": _ACTIVE[1], ":q": _ACTIVE[0], ":now": value(now)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def _batch_key(self, job: JobRecord) -> dict[str, Any]:
+        return {"TableName": self._table,
+                "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value("BATCH")}}
+
+    def _job_transition(self, job: JobRecord, from_status: JobStatus, to_status: JobStatus,
+                        fields: dict[str, Any]) -> dict[str, Any]:
+        fields = {k: v for k, v in fields.items() if v is not None}
+        sets = ["#s = :to"] + [f"#f{i} = :v{i}" for i in range(len(fields))]
+        return {"Update": {
+            "TableName": self._table,
+            "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "#s = :from",
+            "ExpressionAttributeNames": {"#s": "status", **{f"#f{i}": k for i, k in enumerate(fields)}},
+            "ExpressionAttributeValues": {":to": value(to_status.value), ":from": value(from_status.value),
+                                          **{f":v{i}": value(v) for i, v in enumerate(fields.values())}},
+        }}
+
+
+def _batch(item: dict[str, Any]) -> BatchRecord:
+    return BatchRecord.model_validate(from_item(item))
+
+
+def _job(item: dict[str, Any]) -> JobRecord:
+    return JobRecord.model_validate(from_item(item))

@@ -1,0 +1,32 @@
+"""Starts the batch state machine (Step Functions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mediabatch.adapters.aws import client
+from mediabatch.settings import get_settings
+
+
+class BatchOrchestrator:
+    def __init__(self, state_machine_arn: str | None = None, sfn: Any = None) -> None:
+        self._arn = state_machine_arn or get_settings().batch_state_machine_arn
+        self._sfn = sfn or client("stepfunctions")
+
+    def start(self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str]) -> None:
+        """The execution is named after the batch, so starting twice is harmless."""
+        payload = {
+            "tenant_id": tenant_id,
+            "batch_id": batch_id,
+            "concurrent_limit": concurrent_limit,
+            "jobs": [{"job_id": job_id} for job_id in job_ids],
+        }
+        try:
+            self._sfn.start_execution(stateMachineArn=self._arn, name=f"{tenant_id}-{batch_id}"[:80],
+                                      input=json.dumps(payload))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise

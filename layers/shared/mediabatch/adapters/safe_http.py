@@ -1,0 +1,63 @@
+"""Outbound HTTP for webhooks that cannot be pointed at internal addresses.
+
+The host is resolved once, every address is checked against the SSRF policy, and the
+connection goes to the checked address (no second DNS lookup an attacker could rebind).
+Redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+
+from mediabatch.errors import UnsafeUrl
+from mediabatch.urlguard import UrlPolicy
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int | None  # None: no HTTP answer (timeout, refused, TLS failure)
+    error: str | None = None
+
+
+class SafeHttpClient:
+    def __init__(self, policy: UrlPolicy, timeout_seconds: float = 10.0) -> None:
+        self._policy = policy
+        self._timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds)
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
+        parts = urlsplit(url)
+        self._policy.check_url(url, resolve=False)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            return HttpResult(None, f"cannot resolve {host}: {exc}")
+        address = str(infos[0][4][0])
+        for info in infos:
+            self._policy.check_address(host, str(info[4][0]))
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        pool: urllib3.HTTPConnectionPool
+        if parts.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(address, port, timeout=self._timeout, retries=False,
+                                               server_hostname=host, assert_hostname=host)
+        else:
+            pool = urllib3.HTTPConnectionPool(address, port, timeout=self._timeout, retries=False)
+        host_header = host if parts.port is None else f"{host}:{port}"
+        try:
+            response = pool.urlopen("POST", path, body=body, headers={**headers, "host": host_header},
+                                    redirect=False, assert_same_host=False, preload_content=True)
+            return HttpResult(response.status)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return HttpResult(None, f"{type(exc).__name__}: {exc}")
+        finally:
+            pool.close()
+
+
+__all__ = ["HttpResult", "SafeHttpClient", "UnsafeUrl"]

@@ -1,0 +1,225 @@
+"""yt-dlp as a library, locked down: no config files, no external downloaders, no exec hooks,
+every socket checked against the SSRF policy (redirects and HLS segments included)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yt_dlp
+from yt_dlp.networking import _helper as ytdlp_net_helper
+from yt_dlp.utils import DownloadCancelled
+
+from mediabatch.errors import UnsafeUrl
+from mediabatch.urlguard import UrlPolicy
+
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "m3u8_native", "m3u8", "http_dash_segments"})
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class JobCancelled(DownloadCancelled):  # type: ignore[misc]
+    msg = "cancelled"
+
+
+class JobTimedOut(DownloadCancelled):  # type: ignore[misc]
+    msg = "timed out"
+
+
+class DownloadFailed(Exception):
+    """The URL could not be downloaded; `str()` is a message fit for users."""
+
+
+class BlockedAddress(OSError):
+    """Raised inside yt-dlp's connect path when the SSRF policy refuses an address."""
+
+
+@dataclass(frozen=True)
+class DownloadSpec:
+    url: str
+    quality: str = "best"
+    video_format: str = "mp4"
+    download_subtitles: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    downloaded: int
+    total: int | None
+    percent: float
+    title: str | None
+
+
+@dataclass
+class DownloadResult:
+    path: Path
+    info: dict[str, Any]
+    subtitles: dict[str, Path] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------- SSRF guard
+_policy_lock = threading.Lock()
+_policy: UrlPolicy | None = None
+_original_create_connection = ytdlp_net_helper.create_connection
+
+
+def _guarded_create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    host = str(address[0])
+    connect = kwargs.pop("_create_socket_func", ytdlp_net_helper._socket_connect)
+    policy = _policy
+
+    def checked(ip_addr: Any, timeout: Any, source_address: Any) -> Any:
+        if policy is not None:
+            try:
+                policy.check_address(host, str(ip_addr[4][0]))
+            except UnsafeUrl as exc:
+                raise BlockedAddress(exc.message) from None
+        return connect(ip_addr, timeout, source_address)
+
+    return _original_create_connection(address, *args, _create_socket_func=checked, **kwargs)
+
+
+def install_connect_guard(policy: UrlPolicy) -> None:
+    """Route every connection yt-dlp opens through the policy (idempotent)."""
+    global _policy
+    from yt_dlp.networking import _urllib
+
+    modules: list[Any] = [_urllib]
+    try:
+        from yt_dlp.networking import _requests
+
+        modules.append(_requests)
+    except ImportError:  # requests is optional for yt-dlp
+        pass
+    with _policy_lock:
+        _policy = policy
+        for module in modules:
+            module.create_connection = _guarded_create_connection
+
+
+def format_selector(quality: str) -> str:
+    if quality == "best":
+        return "bv*+ba/b"
+    if quality == "worst":
+        return "wv*+wa/w"
+    if quality == "audio":
+        return "ba/b"
+    height = int(quality.rstrip("p"))
+    return f"bv*[height<=?{height}]+ba/b[height<=?{height}]/w"
+
+
+class _QuietLogger:
+    """yt-dlp logger that keeps the last error for the job's error message."""
+
+    def __init__(self) -> None:
+        self.last_error: str | None = None
+
+    def debug(self, msg: str) -> None:
+        pass
+
+    def info(self, msg: str) -> None:
+        pass
+
+    def warning(self, msg: str) -> None:
+        pass
+
+    def error(self, msg: str) -> None:
+        self.last_error = _clean(msg)
+
+
+def _clean(message: str) -> str:
+    return _ANSI.sub("", message).removeprefix("ERROR: ").strip()
+
+
+class YtDlpDownloader:
+    def __init__(self, policy: UrlPolicy, *, progress_interval: float = 1.0, socket_timeout: float = 20.0) -> None:
+        install_connect_guard(policy)
+        self._policy = policy
+        self._interval = progress_interval
+        self._socket_timeout = socket_timeout
+
+    def download(self, spec: DownloadSpec, work_dir: Path, on_progress: Callable[[Progress], None],
+                 deadline: float) -> DownloadResult:
+        """Download `spec.url` into `work_dir`. `on_progress` is called at most once per interval
+        and may raise JobCancelled; past `deadline` (time.monotonic) the download stops."""
+        self._policy.check_url(spec.url)
+        logger = _QuietLogger()
+        final_paths: list[str] = []
+        state: dict[str, Any] = {"last": 0.0, "title": None}
+
+        def hook(d: dict[str, Any]) -> None:
+            if time.monotonic() > deadline:
+                raise JobTimedOut()
+            now = time.monotonic()
+            if d.get("status") != "downloading" or now - state["last"] < self._interval:
+                return
+            state["last"] = now
+            downloaded = int(d.get("downloaded_bytes") or 0)
+            total = d.get("total_bytes") or d.get("total_bytes_estimate")
+            if total:
+                percent = min(99.0, 100.0 * downloaded / float(total))
+            elif d.get("fragment_count"):
+                percent = min(99.0, 100.0 * float(d.get("fragment_index") or 0) / float(d["fragment_count"]))
+            else:
+                percent = 0.0
+            on_progress(Progress(downloaded, int(total) if total else None, percent, state["title"]))
+
+        opts: dict[str, Any] = {
+            "format": format_selector(spec.quality),
+            "outtmpl": {"default": "%(id).60B.%(ext)s"},
+            "paths": {"home": str(work_dir), "temp": str(work_dir)},
+            "restrictfilenames": True,
+            "noplaylist": True,
+            "quiet": True,
+            "no_warnings": True,
+            "noprogress": True,
+            "logger": logger,
+            "progress_hooks": [hook],
+            "post_hooks": [final_paths.append],
+            "socket_timeout": self._socket_timeout,
+            "retries": 3,
+            "fragment_retries": 3,
+            "hls_prefer_native": True,
+            "cachedir": False,
+            "proxy": "",
+            "overwrites": True,
+            "continuedl": False,
+            "merge_output_format": spec.video_format,
+            "writesubtitles": spec.download_subtitles,
+            "subtitleslangs": ["all"] if spec.download_subtitles else [],
+        }
+        if spec.quality != "audio":
+            opts["postprocessors"] = [{"key": "FFmpegVideoRemuxer", "preferedformat": spec.video_format}]
+        try:
+            with yt_dlp.YoutubeDL(opts) as ydl:
+                info = ydl.extract_info(spec.url, download=False)
+                if info is None:
+                    raise DownloadFailed(logger.last_error or "nothing to download at this URL")
+                if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
+                    raise DownloadFailed("this URL is a playlist; submit its entries as separate URLs")
+                state["title"] = info.get("title")
+                on_progress(Progress(0, None, 0.0, state["title"]))
+                for fmt in info.get("requested_formats") or [info]:
+                    if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
+                        raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
+                ydl.process_ie_result(info, download=True)
+        except DownloadCancelled:
+            raise
+        except DownloadFailed:
+            raise
+        except yt_dlp.utils.YoutubeDLError as exc:
+            raise DownloadFailed(logger.last_error or _clean(str(exc))) from exc
+        if logger.last_error and not final_paths:
+            raise DownloadFailed(logger.last_error)
+        if not final_paths or not Path(final_paths[-1]).exists():
+            raise DownloadFailed("the download produced no file")
+        subtitles = {
+            lang: Path(sub["filepath"])
+            for lang, sub in (info.get("requested_subtitles") or {}).items()
+            if sub.get("filepath") and Path(sub["filepath"]).exists()
+        }
+        return DownloadResult(path=Path(final_paths[-1]), info=info, subtitles=subtitles)

@@ -1,0 +1,64 @@
+"""Composition root: builds services from settings on first use (never at import), one set
+per process, shared by the threads of a warm Lambda (or of the local cloud)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.event_bus import EventPublisher
+from mediabatch.adapters.media_storage import MediaStorage
+from mediabatch.adapters.orchestrator import BatchOrchestrator
+from mediabatch.adapters.safe_http import SafeHttpClient
+from mediabatch.adapters.tenant_store import TenantStore
+from mediabatch.adapters.ytdlp_downloader import YtDlpDownloader
+from mediabatch.downloads.finalizer import BatchFinalizer
+from mediabatch.downloads.job_runner import DownloadJobRunner
+from mediabatch.downloads.service import BatchDownloadService
+from mediabatch.settings import get_settings
+from mediabatch.tenants import TenantService
+from mediabatch.urlguard import UrlPolicy
+from mediabatch.webhook_delivery import WebhookDeliveryService
+
+
+@lru_cache(maxsize=1)
+def url_policy() -> UrlPolicy:
+    return UrlPolicy.from_allowlist(get_settings().url_allowlist)
+
+
+@lru_cache(maxsize=1)
+def tenant_service() -> TenantService:
+    return TenantService(TenantStore())
+
+
+@lru_cache(maxsize=1)
+def batch_finalizer() -> BatchFinalizer:
+    return BatchFinalizer(BatchStore(), EventPublisher())
+
+
+@lru_cache(maxsize=1)
+def batch_download_service() -> BatchDownloadService:
+    return BatchDownloadService(BatchStore(), BatchOrchestrator(), batch_finalizer(), MediaStorage(), url_policy())
+
+
+@lru_cache(maxsize=1)
+def download_job_runner() -> DownloadJobRunner:
+    settings = get_settings()
+    downloader = YtDlpDownloader(url_policy(), progress_interval=settings.progress_write_interval_seconds)
+    return DownloadJobRunner(BatchStore(), MediaStorage(), EventPublisher(), downloader, batch_finalizer(), settings)
+
+
+@lru_cache(maxsize=1)
+def webhook_delivery_service() -> WebhookDeliveryService:
+    return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()))
+
+
+def reset() -> None:
+    """Forget everything built (tests that change settings between cases)."""
+    from mediabatch.adapters.aws import reset_clients
+
+    for factory in (url_policy, tenant_service, batch_finalizer, batch_download_service, download_job_runner,
+                    webhook_delivery_service):
+        factory.cache_clear()
+    get_settings.cache_clear()
+    reset_clients()

@@ -1,0 +1,1 @@
+"""Batch downloads: URL batches fanned out to yt-dlp jobs (seed: batch-downloads-guide.md)."""

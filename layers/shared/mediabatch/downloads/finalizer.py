@@ -1,0 +1,40 @@
+"""A batch's terminal state: decided once, announced once."""
+
+from __future__ import annotations
+
+from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.event_bus import EventPublisher
+from mediabatch.downloads.models import BatchRecord, BatchStatus
+from mediabatch.downloads.views import batch_event_detail
+
+
+def final_status(batch: BatchRecord) -> BatchStatus:
+    """`failed` when jobs failed and errors are not ignored, when stop_on_error stopped the
+    batch, or when nothing succeeded at all; otherwise `completed` (docs/batch-downloads.md)."""
+    if batch.failed_jobs and (not batch.options.ignore_errors or batch.stop_requested or not batch.completed_jobs):
+        return BatchStatus.FAILED
+    return BatchStatus.COMPLETED
+
+
+class BatchFinalizer:
+    def __init__(self, store: BatchStore, events: EventPublisher) -> None:
+        self._store = store
+        self._events = events
+
+    def finalize_if_done(self, tenant_id: str, batch_id: str) -> BatchStatus | None:
+        """Called after every job ends and once more when the state machine ends. The
+        conditional write in `set_terminal` lets exactly one caller win, even when the last
+        two jobs finish at the same instant; only the winner publishes the event."""
+        batch = self._store.get_batch(tenant_id, batch_id)
+        if batch is None or batch.status.is_terminal or batch.finished_jobs < batch.total_jobs:
+            return None
+        status = final_status(batch)
+        if not self._store.set_terminal(tenant_id, batch_id, status):
+            return None
+        self.announce(tenant_id, batch_id)
+        return status
+
+    def announce(self, tenant_id: str, batch_id: str) -> None:
+        batch = self._store.get_batch(tenant_id, batch_id)
+        if batch is not None:
+            self._events.publish(f"batch.{batch.status.value}", batch_event_detail(batch))

@@ -1,0 +1,145 @@
+"""One job of a batch: start it (or not), download, store, record the outcome."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mediabatch.adapters.batch_store import BatchStore, StartOutcome
+from mediabatch.adapters.event_bus import EventPublisher
+from mediabatch.adapters.media_storage import MediaStorage, guess_content_type
+from mediabatch.adapters.ytdlp_downloader import (
+    DownloadFailed,
+    DownloadResult,
+    DownloadSpec,
+    JobCancelled,
+    JobTimedOut,
+    Progress,
+    YtDlpDownloader,
+)
+from mediabatch.downloads.finalizer import BatchFinalizer
+from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus
+from mediabatch.downloads.service import job_index
+from mediabatch.paths import render_path, tenant_key, with_suffix
+from mediabatch.settings import Settings
+
+logger = logging.getLogger(__name__)
+_MAX_KEY_ATTEMPTS = 50
+
+
+class DownloadJobRunner:
+    def __init__(self, store: BatchStore, storage: MediaStorage, events: EventPublisher,
+                 downloader: YtDlpDownloader, finalizer: BatchFinalizer, settings: Settings) -> None:
+        self._store = store
+        self._storage = storage
+        self._events = events
+        self._downloader = downloader
+        self._finalizer = finalizer
+        self._settings = settings
+
+    def run(self, tenant_id: str, batch_id: str, job_id: str, remaining_seconds: Callable[[], float]) -> dict[str, Any]:
+        batch = self._store.get_batch(tenant_id, batch_id)
+        job = self._store.get_job(tenant_id, batch_id, job_index(job_id))
+        if batch is None or job is None:
+            return {"job_id": job_id, "status": "missing"}
+        outcome = self._store.start_job(job)
+        if outcome is not StartOutcome.STARTED:
+            if outcome is StartOutcome.CANCELLED:
+                self._events.publish("job.cancelled", self._job_event(job, JobStatus.CANCELLED, None))
+            self._finalizer.finalize_if_done(tenant_id, batch_id)
+            return {"job_id": job_id, "status": outcome.value}
+
+        budget = min(float(self._settings.job_timeout_seconds),
+                     remaining_seconds() - self._settings.lambda_safety_margin_seconds)
+        deadline = time.monotonic() + max(1.0, budget)
+        work_dir = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=self._settings.work_dir))
+        status, error, fields = JobStatus.FAILED, None, {}
+        try:
+            result = self._downloader.download(self._spec(batch, job), work_dir, self._progress_writer(job), deadline)
+            fields = self._store_result(batch, job, result)
+            status = JobStatus.COMPLETED
+        except JobCancelled:
+            status, error = JobStatus.CANCELLED, "cancelled"
+        except JobTimedOut:
+            error = f"timed out after {int(budget)} s"
+        except DownloadFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # one job's bug must never take the batch down
+            logger.exception("job %s crashed", job_id)
+            error = f"internal error: {type(exc).__name__}"
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        self._store.finish_job(job, status, error=error, **fields)
+        self._events.publish(f"job.{status.value}", self._job_event(job, status, error))
+        if status is JobStatus.FAILED and batch.options.stop_on_error:
+            self._store.request_stop(tenant_id, batch_id)
+        self._finalizer.finalize_if_done(tenant_id, batch_id)
+        return {"job_id": job_id, "status": status.value, "error": error}
+
+    def record_crash(self, tenant_id: str, batch_id: str, job_id: str, error: str) -> dict[str, Any]:
+        """The download function died (timeout, out of memory): fail the job if it is not
+        already finished, then finalize as usual."""
+        batch = self._store.get_batch(tenant_id, batch_id)
+        job = self._store.get_job(tenant_id, batch_id, job_index(job_id))
+        if batch is None or job is None:
+            return {"job_id": job_id, "status": "missing"}
+        message = f"job crashed: {error}"
+        if (self._store.finish_job(job, JobStatus.FAILED, error=message)
+                or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message)):
+            self._events.publish("job.failed", self._job_event(job, JobStatus.FAILED, message))
+            if batch.options.stop_on_error:
+                self._store.request_stop(tenant_id, batch_id)
+        self._finalizer.finalize_if_done(tenant_id, batch_id)
+        return {"job_id": job_id, "status": "failed", "error": message}
+
+    # ------------------------------------------------------------------ internals
+    @staticmethod
+    def _spec(batch: BatchRecord, job: JobRecord) -> DownloadSpec:
+        o = batch.options
+        return DownloadSpec(url=job.url, quality=o.quality, video_format=o.video_format,
+                            download_subtitles=o.download_subtitles)
+
+    def _progress_writer(self, job: JobRecord) -> Callable[[Progress], None]:
+        def write(progress: Progress) -> None:
+            if not self._store.update_progress(job, percent=progress.percent, downloaded=progress.downloaded,
+                                               total=progress.total, title=progress.title):
+                raise JobCancelled()
+        return write
+
+    def _store_result(self, batch: BatchRecord, job: JobRecord, result: DownloadResult) -> dict[str, Any]:
+        info = result.info
+        ext = result.path.suffix.lstrip(".") or str(info.get("ext") or "bin")
+        relative = render_path(batch.options.path_template, {
+            "batch_id": batch.batch_id, "safe_title": info.get("title"), "id": info.get("id"),
+            "ext": ext, "uploader": info.get("uploader"), "upload_date": info.get("upload_date"),
+        })
+        relative = self._reserve(batch.tenant_id, relative, job.job_id)
+        filename = relative.rsplit("/", 1)[-1]
+        content_type = guess_content_type(filename)
+        key = tenant_key(batch.tenant_id, relative)
+        size = self._storage.upload_file(result.path, key, content_type)
+        for lang, sub_path in result.subtitles.items():
+            sub_rel = relative.rsplit(".", 1)[0] + f".{lang}{sub_path.suffix}"
+            self._storage.upload_file(sub_path, tenant_key(batch.tenant_id, sub_rel), guess_content_type(sub_rel))
+        file_info = FileInfo(filename=filename, filepath=relative, size_bytes=size, content_type=content_type,
+                             s3_key=key)
+        return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,
+                "total_bytes": size}
+
+    def _reserve(self, tenant_id: str, relative: str, owner: str) -> str:
+        candidate = relative
+        for attempt in range(1, _MAX_KEY_ATTEMPTS + 1):
+            if self._store.reserve_key(tenant_id, candidate, owner):
+                return candidate
+            candidate = with_suffix(relative, str(attempt + 1))
+        raise DownloadFailed("could not find a free storage path for this file")
+
+    @staticmethod
+    def _job_event(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
+        return {"tenant_id": job.tenant_id, "batch_id": job.batch_id, "job_id": job.job_id, "url": job.url,
+                "status": status.value, "error": error}

@@ -1,0 +1,159 @@
+"""Create, read and cancel batch downloads (the API's use cases)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.orchestrator import BatchOrchestrator
+from mediabatch.clock import now_iso
+from mediabatch.downloads.finalizer import BatchFinalizer
+from mediabatch.downloads.models import (
+    BatchDownloadRequest,
+    BatchRecord,
+    BatchStatus,
+    JobRecord,
+    JobStatus,
+)
+from mediabatch.downloads.views import LinkSigner, batch_view
+from mediabatch.errors import NotFound, UnsafeUrl, ValidationFailed
+from mediabatch.paths import validate_path_template
+from mediabatch.urlguard import UrlPolicy
+
+
+def new_batch_id() -> str:
+    return "batch_" + uuid.uuid4().hex[:16]
+
+
+def job_id_for(batch_id: str, index: int) -> str:
+    return f"job_{batch_id}_{index}"
+
+
+def job_index(job_id: str) -> int:
+    return int(job_id.rsplit("_", 1)[1])
+
+
+class BatchDownloadService:
+    def __init__(self, store: BatchStore, orchestrator: BatchOrchestrator, finalizer: BatchFinalizer,
+                 links: LinkSigner, policy: UrlPolicy) -> None:
+        self._store = store
+        self._orchestrator = orchestrator
+        self._finalizer = finalizer
+        self._links = links
+        self._policy = policy
+
+    def create(self, tenant_id: str, request: BatchDownloadRequest) -> BatchRecord:
+        self._validate_urls(request.urls)
+        options = request.options()
+        validate_path_template(options.path_template)
+        if options.webhook_url is not None:
+            self._validate_webhook_url(options.webhook_url)
+        batch_id = new_batch_id()
+        now = now_iso()
+        jobs = [
+            JobRecord(tenant_id=tenant_id, batch_id=batch_id, job_id=job_id_for(batch_id, i), index=i, url=url,
+                      created_at=now)
+            for i, url in enumerate(request.urls)
+        ]
+        batch = BatchRecord(tenant_id=tenant_id, batch_id=batch_id, options=options, total_jobs=len(jobs),
+                            queued_jobs=len(jobs), created_at=now)
+        self._store.create(batch, jobs)
+        try:
+            self._orchestrator.start(tenant_id=tenant_id, batch_id=batch_id,
+                                     concurrent_limit=options.concurrent_limit, job_ids=[j.job_id for j in jobs])
+        except Exception:
+            # Never leave a batch that looks queued but will never run.
+            if self._store.set_terminal(tenant_id, batch_id, BatchStatus.FAILED,
+                                        error="the batch could not be started; please retry"):
+                self._finalizer.announce(tenant_id, batch_id)
+            raise
+        return batch
+
+    def get(self, tenant_id: str, batch_id: str) -> dict[str, Any]:
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id)
+        if found is None:
+            raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
+        return batch_view(*found, self._links)
+
+    def cancel(self, tenant_id: str, batch_id: str) -> dict[str, Any]:
+        """Queued jobs never start, running ones stop at their next progress write, and the
+        batch ends `cancelled` at once. Cancelling a finished batch changes nothing."""
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id)
+        if found is None:
+            raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
+        batch, jobs = found
+        if not batch.status.is_terminal and self._store.set_terminal(
+                tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"):
+            for job in jobs:
+                if job.status is JobStatus.QUEUED:
+                    self._store.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
+                                           error="cancelled before it started")
+                elif job.status is JobStatus.RUNNING:
+                    self._store.request_cancel(job)
+            self._finalizer.announce(tenant_id, batch_id)
+        return self.get(tenant_id, batch_id)
+
+    def _validate_urls(self, urls: list[str]) -> None:
+        problems: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        for i, url in enumerate(urls):
+            reason = _url_problem(url)
+            if reason is None:
+                try:
+                    self._policy.check_url(url, resolve=False)
+                except UnsafeUrl as exc:
+                    reason = exc.message
+            if reason is not None:
+                problems.append({"field": f"urls[{i}]", "url": url, "message": reason})
+                continue
+            key = _normalise(url)
+            if key in seen:
+                problems.append({"field": f"urls[{i}]", "url": url,
+                                 "message": f"duplicate of urls[{seen[key]}]"})
+            else:
+                seen[key] = i
+        if problems:
+            duplicates = all(p["message"].startswith("duplicate") for p in problems)
+            listed = ", ".join(p["url"] or "(empty)" for p in problems[:10])
+            raise ValidationFailed(
+                f"{len(problems)} URL(s) are {'duplicated' if duplicates else 'invalid'}: {listed}",
+                details=problems,
+                code="duplicate_urls" if duplicates else "invalid_urls",
+            )
+
+    def _validate_webhook_url(self, url: str) -> None:
+        reason = _url_problem(url)
+        if reason is None:
+            try:
+                self._policy.check_url(url, resolve=False)
+            except UnsafeUrl as exc:
+                reason = exc.message
+        if reason is not None:
+            raise ValidationFailed(f"webhook_url is invalid: {reason}",
+                                   details=[{"field": "webhook_url", "message": reason}], code="invalid_webhook_url")
+
+
+def _url_problem(url: str) -> str | None:
+    if not url:
+        return "empty URL"
+    if len(url) > 2048:
+        return "URL is longer than 2048 characters"
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        return "URL contains whitespace or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return f"malformed URL: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return "only http and https URLs are allowed"
+    if not parts.hostname:
+        return "URL has no host"
+    return None
+
+
+def _normalise(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower(), fragment="").geturl()

@@ -1,0 +1,58 @@
+"""Tenants: API keys (stored only as SHA-256 hashes) and webhook signing secrets."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from mediabatch import webhooks
+from mediabatch.adapters.tenant_store import TenantStore
+from mediabatch.errors import Unauthorized, ValidationFailed
+from mediabatch.paths import is_valid_tenant_id
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: str
+
+
+def hash_api_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def new_api_key() -> str:
+    return "mb_" + secrets.token_urlsafe(24)
+
+
+class TenantService:
+    def __init__(self, store: TenantStore) -> None:
+        self._store = store
+
+    def register_api_key(self, tenant_id: str, api_key: str) -> None:
+        if not is_valid_tenant_id(tenant_id):
+            raise ValidationFailed(f"invalid tenant id {tenant_id!r}: use 1-64 of [A-Za-z0-9_-]")
+        if len(api_key) < 8:
+            raise ValidationFailed("API keys must have at least 8 characters")
+        self._store.put_api_key(hash_api_key(api_key), tenant_id)
+        self._store.create_webhook_secret_if_absent(tenant_id, webhooks.new_secret())
+
+    def authenticate(self, api_key: str | None) -> Tenant:
+        if not api_key:
+            raise Unauthorized("missing API key: send it in the X-API-Key header (or Authorization: Bearer)",
+                               code="missing_api_key")
+        tenant_id = self._store.tenant_for_key_hash(hash_api_key(api_key))
+        if tenant_id is None:
+            raise Unauthorized("invalid API key", code="invalid_api_key")
+        return Tenant(tenant_id)
+
+    def webhook_secret(self, tenant_id: str) -> str:
+        secret = self._store.get_webhook_secret(tenant_id)
+        if secret is None:
+            secret = self._store.create_webhook_secret_if_absent(tenant_id, webhooks.new_secret())
+        return secret
+
+    def rotate_webhook_secret(self, tenant_id: str) -> str:
+        secret = webhooks.new_secret()
+        self._store.set_webhook_secret(tenant_id, secret)
+        return secret

@@ -1,0 +1,105 @@
+"""SSRF guard: which hosts and addresses the service may fetch from.
+
+Policy only (no sockets opened here). Adapters call `check_address` on every connection they
+open, redirects included, so a DNS answer or a redirect cannot smuggle a request to loopback,
+private ranges, link-local or cloud metadata addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from mediabatch.errors import UnsafeUrl
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Addresses that are never public even if `is_global` says otherwise on some Python versions.
+_ALWAYS_BLOCKED = [
+    ipaddress.ip_network("169.254.0.0/16"),  # link-local, incl. 169.254.169.254 metadata
+    ipaddress.ip_network("fd00:ec2::254/128"),  # EC2 IMDS over IPv6
+    ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT
+    ipaddress.ip_network("0.0.0.0/8"),
+]
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Hosts and networks exempt from the guard (MEDIABATCH_URL_ALLOWLIST)."""
+
+    allowed_hosts: frozenset[str] = frozenset()
+    allowed_networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_allowlist(cls, allowlist: str) -> UrlPolicy:
+        hosts: set[str] = set()
+        networks: list[IPNetwork] = []
+        for raw in allowlist.split(","):
+            entry = raw.strip().lower()
+            if not entry:
+                continue
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                hosts.add(entry)
+        return cls(frozenset(hosts), tuple(networks))
+
+    def is_address_allowed(self, address: str) -> bool:
+        ip = _parse_ip(address)
+        if ip is None:
+            return False
+        if any(ip in net for net in self.allowed_networks):
+            return True
+        if any(ip in net for net in _ALWAYS_BLOCKED):
+            return False
+        return ip.is_global and not ip.is_multicast
+
+    def check_address(self, host: str, address: str) -> None:
+        """Raise UnsafeUrl unless connecting to `address` (resolved from `host`) is allowed."""
+        if host.lower().strip("[]") in self.allowed_hosts:
+            return
+        if not self.is_address_allowed(address):
+            raise UnsafeUrl(
+                f"refusing to connect to {host} ({address}): not a public address",
+                details={"host": host, "address": address},
+            )
+
+    def check_url(self, url: str, *, resolve: bool = True) -> None:
+        """Validate scheme and host of `url`; with `resolve`, every address its host resolves to."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise UnsafeUrl(f"only http and https URLs are allowed: {url}")
+        host = parts.hostname
+        if not host:
+            raise UnsafeUrl(f"URL has no host: {url}")
+        if parts.username or parts.password:
+            raise UnsafeUrl(f"URLs with credentials are not allowed: {url}")
+        if host.lower() in self.allowed_hosts:
+            return
+        literal = _parse_ip(host)
+        if literal is not None:
+            self.check_address(host, str(literal))
+            return
+        if host.lower() in ("localhost", "metadata.google.internal") or host.lower().endswith(".localhost"):
+            raise UnsafeUrl(f"refusing to fetch from {host}", details={"host": host})
+        if not resolve:
+            return
+        try:
+            infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
+        except OSError as exc:
+            raise UnsafeUrl(f"cannot resolve host {host}", details={"host": host}) from exc
+        for info in infos:
+            self.check_address(host, str(info[4][0]))
+
+
+def _parse_ip(text: str) -> IPAddress | None:
+    try:
+        ip = ipaddress.ip_address(text.strip("[]").split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip

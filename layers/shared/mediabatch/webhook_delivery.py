@@ -1,0 +1,65 @@
+"""Turns a batch event into one signed webhook delivery attempt."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mediabatch.adapters.safe_http import SafeHttpClient
+from mediabatch.errors import UnsafeUrl
+from mediabatch.tenants import TenantService
+from mediabatch.webhooks import WebhookMessage, is_retryable
+
+logger = logging.getLogger(__name__)
+_PRIVATE_FIELDS = ("tenant_id", "webhook_url")
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    delivered: bool
+    retry: bool
+    status: int | None = None
+    reason: str | None = None
+
+
+class WebhookDeliveryService:
+    def __init__(self, tenants: TenantService, http: SafeHttpClient) -> None:
+        self._tenants = tenants
+        self._http = http
+
+    def deliver(self, event: dict[str, Any]) -> DeliveryOutcome:
+        """`event` is an EventBridge event (as SQS carries it)."""
+        detail = event.get("detail") or {}
+        url = detail.get("webhook_url")
+        tenant_id = detail.get("tenant_id")
+        if not url or not tenant_id:
+            return DeliveryOutcome(delivered=False, retry=False, reason="no webhook_url")
+        event_type = str(event.get("detail-type"))
+        message = WebhookMessage(
+            # Stable per batch and event type: a retried delivery carries the same id.
+            msg_id=f"msg_{detail.get('batch_id')}_{event_type}",
+            event_type=event_type,
+            timestamp=_epoch(event.get("time")),
+            data={k: v for k, v in detail.items() if k not in _PRIVATE_FIELDS},
+        )
+        secret = self._tenants.webhook_secret(tenant_id)
+        try:
+            result = self._http.post(url, message.body(), message.headers(secret))
+        except UnsafeUrl as exc:
+            logger.warning("webhook to %s refused: %s", url, exc.message)
+            return DeliveryOutcome(delivered=False, retry=False, reason=exc.message)
+        if result.status is not None and 200 <= result.status < 300:
+            return DeliveryOutcome(delivered=True, retry=False, status=result.status)
+        return DeliveryOutcome(delivered=False, retry=is_retryable(result.status), status=result.status,
+                               reason=result.error or f"HTTP {result.status}")
+
+
+def _epoch(value: Any) -> int:
+    if isinstance(value, str):
+        try:
+            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            pass
+    return int(datetime.now().timestamp())

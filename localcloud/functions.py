@@ -1,0 +1,121 @@
+"""Lambda functions of the template, run in-process (moto can only run them in Docker)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from localcloud.template import ACCOUNT_ID
+
+logger = logging.getLogger("localcloud.functions")
+
+
+@dataclass
+class LambdaContext:
+    """What handlers (and Powertools) read from the Lambda context object."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    invoked_function_arn: str
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
+
+
+@dataclass
+class LocalFunction:
+    logical_id: str
+    name: str
+    arn: str
+    code_dir: Path
+    handler: str
+    timeout: int
+    memory: int
+    environment: dict[str, str]
+    _callable: Callable[[Any, Any], Any] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def load(self) -> Callable[[Any, Any], Any]:
+        with self._lock:
+            if self._callable is None:
+                module_name, _, attr = self.handler.rpartition(".")
+                path = self.code_dir / (module_name.replace(".", "/") + ".py")
+                spec = importlib.util.spec_from_file_location(f"localcloud_fn_{self.logical_id}", path)
+                if spec is None or spec.loader is None:
+                    raise ImportError(f"cannot load handler {self.handler} from {self.code_dir}")
+                module: ModuleType = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module
+                spec.loader.exec_module(module)
+                self._callable = getattr(module, attr)
+            return self._callable
+
+    def invoke(self, event: Any) -> Any:
+        """Call the handler as Lambda would; exceptions propagate to the caller."""
+        context = LambdaContext(self.name, self.memory, self.timeout, self.arn)
+        return self.load()(event, context)
+
+    def invoke_for_moto(self, event: Any) -> tuple[str, bool]:
+        """(payload, errored) in the shape moto's Lambda backend returns for an invocation."""
+        try:
+            return json.dumps(self.invoke(event), default=str), False
+        except Exception as exc:  # reported to the caller as a failed invoke, as on AWS
+            logger.warning("function %s raised %s: %s", self.name, type(exc).__name__, exc)
+            return json.dumps({
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }), True
+
+
+class FunctionRegistry:
+    def __init__(self) -> None:
+        self._by_name: dict[str, LocalFunction] = {}
+
+    def add(self, fn: LocalFunction) -> None:
+        self._by_name[fn.name] = fn
+
+    def by_name(self, name: str) -> LocalFunction:
+        return self._by_name[name]
+
+    def get(self, name: str) -> LocalFunction | None:
+        return self._by_name.get(name)
+
+    def all(self) -> list[LocalFunction]:
+        return list(self._by_name.values())
+
+
+def function_arn(region: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
+
+
+def patch_moto_lambda(registry: FunctionRegistry) -> None:
+    """Make moto's Lambda backend run functions in this process instead of Docker."""
+    from moto.awslambda.models import LambdaFunction
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        fn = registry.get(self.function_name)
+        if fn is None:
+            return json.dumps({"errorType": "ResourceNotFound",
+                               "errorMessage": f"{self.function_name} is not a local function"}), True, ""
+        payload = json.loads(event) if isinstance(event, str) else (event or {})
+        result, errored = fn.invoke_for_moto(payload)
+        return result, errored, ""
+
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Test support: generated media, a local media HTTP server, a webhook receiver."""
