@@ -1,0 +1,113 @@
+"""Bad input gets a clear 4xx with a stable code, and keys decide who you are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import KEY_A, Api
+
+pytestmark = pytest.mark.e2e
+
+GOOD = "http://127.0.0.1:9/video.mp4"
+
+
+def error_of(response: requests.Response) -> dict[str, Any]:
+    body = response.json()
+    assert body["success"] is False
+    return dict(body["error"])
+
+
+def test_health_needs_no_key(api: Api) -> None:
+    response = requests.get(api.base_url + "/health", timeout=10)
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("headers, code", [
+    ({}, "missing_api_key"),
+    ({"X-API-Key": "not-a-key"}, "invalid_api_key"),
+    ({"Authorization": "Bearer not-a-key"}, "invalid_api_key"),
+    ({"Authorization": "Basic abc"}, "missing_api_key"),
+])
+def test_requests_without_a_valid_key_get_401(api: Api, headers: dict[str, str], code: str) -> None:
+    response = requests.get(api.base_url + "/api/v1/batch/batch_x", headers=headers, timeout=10)
+    assert response.status_code == 401
+    assert error_of(response)["code"] == code
+
+
+def test_bearer_token_works_like_x_api_key(api: Api) -> None:
+    response = requests.get(api.base_url + "/api/v1/webhooks/secret",
+                            headers={"Authorization": f"Bearer {KEY_A}"}, timeout=10)
+    assert response.status_code == 200 and response.json()["secret"].startswith("whsec_")
+
+
+def test_unknown_batch_is_404(api: Api) -> None:
+    response = api.request("GET", "/api/v1/batch/batch_doesnotexist")
+    assert response.status_code == 404 and error_of(response)["code"] == "batch_not_found"
+
+
+def test_unknown_route_is_404(api: Api) -> None:
+    response = api.request("GET", "/api/v1/nothing-here")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("body, code, field", [
+    ({"urls": []}, "validation_error", "urls"),
+    ({"urls": [f"http://127.0.0.1:9/{i}.mp4" for i in range(101)]}, "validation_error", "urls"),
+    ({}, "validation_error", "urls"),
+    ({"urls": [GOOD], "concurrent_limit": 0}, "validation_error", "concurrent_limit"),
+    ({"urls": [GOOD], "concurrent_limit": 11}, "validation_error", "concurrent_limit"),
+    ({"urls": [GOOD], "quality": "8k"}, "validation_error", "quality"),
+    ({"urls": [GOOD], "video_format": "exe"}, "validation_error", "video_format"),
+    ({"urls": [GOOD], "concurrency_limit": 3}, "validation_error", "concurrency_limit"),
+    ({"urls": [GOOD], "path_template": "other/{id}.{ext}"}, "validation_error", "path_template"),
+    ({"urls": [GOOD], "path_template": "batch/{secret}.{ext}"}, "validation_error", "path_template"),
+    ({"urls": [GOOD], "path_template": "batch/../{id}.{ext}"}, "validation_error", "path_template"),
+    ({"urls": [GOOD], "path_template": "batch/{id.__class__}"}, "validation_error", "path_template"),
+    ({"urls": [GOOD], "webhook_url": "http://10.0.0.5/hook"}, "invalid_webhook_url", "webhook_url"),
+    ({"urls": [GOOD], "webhook_url": "ftp://example.com/hook"}, "invalid_webhook_url", "webhook_url"),
+])
+def test_invalid_requests_get_400_naming_the_field(api: Api, body: dict[str, Any], code: str, field: str) -> None:
+    response = api.create_batch(**body)
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert error["code"] == code
+    assert field in error["message"]
+    assert any(field in d["field"] for d in error["details"])
+
+
+def test_duplicate_urls_are_rejected_and_named(api: Api) -> None:
+    response = api.create_batch(urls=[GOOD, "http://127.0.0.1:9/other.mp4", GOOD])
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "duplicate_urls"
+    assert GOOD in error["message"]
+    assert error["details"] == [{"field": "urls[2]", "url": GOOD, "message": "duplicate of urls[0]"}]
+
+
+@pytest.mark.parametrize("bad", ["ftp://example.com/a.mp4", "not a url", "http://", "file:///etc/passwd",
+                                 "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/a.mp4",
+                                 "http://[::1]/a.mp4", "http://localhost/a.mp4", "javascript:alert(1)"])
+def test_invalid_and_unsafe_urls_are_rejected_and_named(api: Api, bad: str) -> None:
+    response = api.create_batch(urls=[GOOD, bad])
+    assert response.status_code == 400, response.text
+    error = error_of(response)
+    assert error["code"] == "invalid_urls"
+    assert error["details"][0]["field"] == "urls[1]" and error["details"][0]["url"] == bad
+
+
+def test_body_that_is_not_json_is_400(api: Api) -> None:
+    response = api.request("POST", "/api/v1/batch/download", data="{not json",
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 400 and error_of(response)["code"] == "invalid_json"
+
+
+def test_nothing_is_created_by_a_rejected_request(api: Api, cloud: Any) -> None:
+    before = len(cloud.client("stepfunctions").list_executions(
+        stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"])["executions"])
+    assert api.create_batch(urls=[GOOD, GOOD]).status_code == 400
+    after = len(cloud.client("stepfunctions").list_executions(
+        stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"])["executions"])
+    assert after == before
