@@ -1,0 +1,167 @@
+"""The local cloud has no list of routes, functions, queues or state machines of its own: a
+throwaway template with new ones runs with no other change (`python -m localcloud`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+
+from localcloud.cloud import REPO_ROOT, free_port
+
+pytestmark = pytest.mark.e2e
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting: {Type: String, Default: hello}
+Globals:
+  Function: {Runtime: python3.11, Timeout: 10}
+Resources:
+  GreeterFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/greeter/
+      Handler: app.handler
+      Environment:
+        Variables: {GREETING: !Ref Greeting, FLOW_ARN: !Ref FlowStateMachine}
+      Events:
+        Greet: {Type: HttpApi, Properties: {Path: "/greet/{name}", Method: GET}}
+        Start: {Type: HttpApi, Properties: {Path: /flows, Method: POST}}
+  DoublerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/doubler/
+      Handler: app.handler
+      Environment:
+        Variables: {NOTES_QUEUE_URL: !Ref NotesQueue}
+  ArchiverFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: functions/archiver/
+      Handler: app.handler
+      Environment:
+        Variables: {ARCHIVE_BUCKET: !Ref ArchiveBucket}
+      Events:
+        Notes:
+          Type: SQS
+          Properties: {Queue: !GetAtt NotesQueue.Arn, BatchSize: 5, FunctionResponseTypes: [ReportBatchItemFailures]}
+  FlowStateMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachines/flow.asl.json
+      DefinitionSubstitutions: {DoublerArn: !GetAtt DoublerFunction.Arn}
+  NotesQueue:
+    Type: AWS::SQS::Queue
+  ArchiveBucket:
+    Type: AWS::S3::Bucket
+"""
+
+FILES = {
+    "functions/greeter/app.py": """
+        import json, os, boto3
+        def handler(event, context):
+            if event["routeKey"] == "POST /flows":
+                sfn = boto3.client("stepfunctions", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+                run = sfn.start_execution(stateMachineArn=os.environ["FLOW_ARN"], input=event["body"])
+                return {"statusCode": 202, "body": json.dumps({"executionArn": run["executionArn"]})}
+            name = event["pathParameters"]["name"]
+            return {"statusCode": 200, "headers": {"content-type": "application/json"},
+                    "body": json.dumps({"message": f"{os.environ['GREETING']}, {name}"})}
+    """,
+    "functions/doubler/app.py": """
+        import os, boto3
+        def handler(event, context):
+            sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+            sqs.send_message(QueueUrl=os.environ["NOTES_QUEUE_URL"], MessageBody=f"doubled-{event['n'] * 2}")
+            return {"result": event["n"] * 2}
+    """,
+    "functions/archiver/app.py": """
+        import os, boto3
+        def handler(event, context):
+            s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+            for record in event["Records"]:
+                s3.put_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=record["body"], Body=b"seen")
+            return {"batchItemFailures": []}
+    """,
+    "statemachines/flow.asl.json": """
+        {"StartAt": "Double", "States": {"Double": {"Type": "Task", "Resource": "${DoublerArn}", "End": true}}}
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    root = tmp_path_factory.mktemp("throwaway")
+    (root / "template.yaml").write_text(TEMPLATE)
+    for rel, text in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).strip() + "\n")
+    port, moto_port = free_port(), free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "--root", str(root), "--port", str(port), "--moto-port", str(moto_port),
+         "--parameter-overrides", "Greeting=bonjour"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.strip() == "ready":
+            break
+    else:
+        proc.kill()
+    if not lines or lines[-1].strip() != "ready":
+        proc.kill()
+        pytest.fail("local cloud did not start:\n" + "".join(lines))
+    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{moto_port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_new_route_with_path_parameter_and_template_parameter(throwaway: tuple[str, str]) -> None:
+    base, _ = throwaway
+    response = requests.get(f"{base}/greet/ada", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"message": "bonjour, ada"}
+
+
+def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) -> None:
+    base, endpoint = throwaway
+    started = requests.post(f"{base}/flows", json={"n": 21}, timeout=10)
+    assert started.status_code == 202
+    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x",
+                      aws_secret_access_key="x", config=Config(s3={"addressing_style": "path"}))
+    arn = started.json()["executionArn"]
+    deadline = time.monotonic() + 30
+    while (run := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run["status"] == "SUCCEEDED" and '"result": 42' in run["output"].replace('"result":42', '"result": 42')
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "archivebucket" in b["Name"])
+    while time.monotonic() < deadline:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        if keys:
+            break
+        time.sleep(0.2)
+    assert keys == ["doubled-42"]
+
+
+def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str]) -> None:
+    base, _ = throwaway
+    assert requests.get(f"{base}/nope", timeout=10).status_code == 404
