@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 import subprocess
 from pathlib import Path
 
@@ -158,3 +160,32 @@ def test_many_jobs_at_full_concurrency_keep_exact_counters(api: Api, media_serve
     assert (final["completed_jobs"], final["failed_jobs"], final["running_jobs"], final["queued_jobs"]) == (12, 3, 0, 0)
     statuses = [job["status"] for job in final["jobs"]]
     assert statuses.count("completed") == 12 and statuses.count("failed") == 3
+
+
+def test_large_direct_file_is_uploaded_while_it_downloads_and_arrives_intact(
+        api: Api, cloud: object, tmp_path: Path) -> None:
+    from tests.support.media import make_sized_file
+
+    source = make_sized_file(tmp_path / "big.mp4", 40 * 2**20 + 12345, seed=7)
+    s3 = cloud.client("s3")  # type: ignore[attr-defined]
+    bucket = os.environ["MEDIA_BUCKET"]
+    with MediaServer(tmp_path, throttle_bps=8 * 2**20) as server:
+        created = api.create_batch(urls=[server.url("/big.mp4")]).json()
+        seen_parts = 0
+        while (state := api.batch(created["batch_id"]))["status"] not in ("completed", "failed"):
+            for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+                if created["batch_id"] in upload["Key"]:
+                    parts = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    seen_parts = max(seen_parts, len(parts.get("Parts", [])))
+            time.sleep(0.2)
+    assert state["status"] == "completed", state
+    assert seen_parts >= 1, "no part was uploaded before the download finished"
+    info = state["jobs"][0]["file_info"]
+    assert info["size_bytes"] == source.stat().st_size
+    digest = hashlib.sha256()
+    with requests.get(info["download_url"], stream=True, timeout=60) as response:
+        for chunk in response.iter_content(2**20):
+            digest.update(chunk)
+    assert digest.hexdigest() == sha256(source.read_bytes())
+    assert not [u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+                if created["batch_id"] in u["Key"]], "a multipart upload was left behind"

@@ -251,6 +251,20 @@ class BatchStore:
             raise
         return True
 
+    def release_key(self, tenant_id: str, key: str, owner: str) -> None:
+        """Give a claimed key back (the job that claimed it stored nothing there)."""
+        try:
+            self._ddb.delete_item(
+                TableName=self._table,
+                Key={"pk": value(f"TENANT#{tenant_id}#KEY"), "sk": value(key)},
+                ConditionExpression="#o = :owner",
+                ExpressionAttributeNames={"#o": "owner"},
+                ExpressionAttributeValues={":owner": value(owner)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
     # ------------------------------------------------------------------ internals
     def _mark_batch_running(self, job: JobRecord, now: str) -> None:
         try:

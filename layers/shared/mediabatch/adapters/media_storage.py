@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
+import queue
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,9 @@ class MediaStorage:
                              Config=_TRANSFER)
         return path.stat().st_size
 
+    def progressive_upload(self, key: str, content_type: str) -> ProgressiveUpload:
+        return ProgressiveUpload(self._s3, self._bucket, key, content_type)
+
     def download_url(self, key: str, filename: str, ttl_seconds: int | None = None) -> str:
         safe_name = filename.replace('"', "")
         return str(self._s3.generate_presigned_url(
@@ -39,3 +45,114 @@ class MediaStorage:
                     "ResponseContentDisposition": f'attachment; filename="{safe_name}"'},
             ExpiresIn=ttl_seconds or get_settings().presign_ttl_seconds,
         ))
+
+
+class ProgressiveUpload:
+    """Uploads a file to S3 while it is still being written, part by part.
+
+    `feed(path, available)` is called as bytes land on disk; every full part is uploaded by one
+    background thread (so the download never waits on S3 and at most one part is in memory).
+    `finish(path)` uploads the tail, checks every uploaded part against the finished file (MD5
+    against the part's ETag) and completes; if anything does not match, for example because the
+    downloader restarted the file, the multipart upload is aborted and the caller uploads the
+    finished file the ordinary way. Small files never start a multipart upload at all.
+    """
+
+    def __init__(self, s3: Any, bucket: str, key: str, content_type: str, part_size: int = 16 * 2**20) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._key = key
+        self._content_type = content_type
+        self._part_size = part_size
+        self._upload_id: str | None = None
+        self._parts: list[dict[str, Any]] = []
+        self._md5: dict[int, str] = {}  # of the bytes actually sent, per part number
+        self._scheduled = 0  # bytes handed to the worker
+        self._broken = False
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[tuple[Path, int, int] | None] = queue.Queue(maxsize=2)
+        self._worker: threading.Thread | None = None
+
+    def feed(self, path: Path, available: int) -> None:
+        if self._broken:
+            return
+        if available < self._scheduled:  # the file was truncated: restarted download
+            self._broken = True
+            return
+        while available - self._scheduled >= self._part_size:
+            if self._worker is None:
+                self._start()
+            self._queue.put((path, self._scheduled, self._part_size))
+            self._scheduled += self._part_size
+
+    def finish(self, path: Path) -> bool:
+        """True if the object is complete in S3; False if the caller must upload `path` itself."""
+        self._stop_worker()
+        if self._upload_id is None:
+            return False
+        size = path.stat().st_size
+        if self._broken or self._error is not None or size < self._scheduled:
+            self.abort()
+            return False
+        offset = self._scheduled
+        while offset < size:
+            self._upload_part(path, offset, min(self._part_size, size - offset))
+            offset += self._part_size
+        if not self._parts_match(path):
+            self.abort()
+            return False
+        self._s3.complete_multipart_upload(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
+            MultipartUpload={"Parts": sorted(self._parts, key=lambda p: p["PartNumber"])})
+        self._upload_id = None
+        return True
+
+    def abort(self) -> None:
+        self._stop_worker()
+        if self._upload_id is not None:
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id)
+            self._upload_id = None
+
+    # ------------------------------------------------------------------ internals
+    def _start(self) -> None:
+        self._upload_id = self._s3.create_multipart_upload(
+            Bucket=self._bucket, Key=self._key, ContentType=self._content_type)["UploadId"]
+        self._worker = threading.Thread(target=self._run, name=f"upload-{self._key[-40:]}", daemon=True)
+        self._worker.start()
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._upload_part(*job)
+                except BaseException as exc:  # reported by finish(), which falls back
+                    self._error = exc
+
+    def _stop_worker(self) -> None:
+        if self._worker is not None:
+            self._queue.put(None)
+            self._worker.join()
+            self._worker = None
+
+    def _upload_part(self, path: Path, offset: int, length: int) -> None:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        number = offset // self._part_size + 1
+        etag = self._s3.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
+                                    PartNumber=number, Body=data)["ETag"]
+        self._parts.append({"PartNumber": number, "ETag": etag})
+        self._md5[number] = hashlib.md5(data).hexdigest()  # noqa: S324 - integrity check, not security
+
+    def _parts_match(self, path: Path) -> bool:
+        with path.open("rb") as fh:
+            for part in sorted(self._parts, key=lambda p: p["PartNumber"]):
+                fh.seek((part["PartNumber"] - 1) * self._part_size)
+                digest = hashlib.md5()  # noqa: S324 - S3 part ETags are MD5s
+                remaining = self._part_size
+                while remaining and (chunk := fh.read(min(remaining, 2**20))):
+                    digest.update(chunk)
+                    remaining -= len(chunk)
+                if digest.hexdigest() != self._md5[part["PartNumber"]]:
+                    return False
+        return True

@@ -131,6 +131,14 @@ class _QuietLogger:
         self.last_error = _clean(msg)
 
 
+def _streamable(info: dict[str, Any], spec: DownloadSpec) -> bool:
+    """One plain HTTP(S) stream that needs no merge, remux or fixup: the bytes on disk are the
+    final file."""
+    return (not info.get("requested_formats")
+            and info.get("protocol") in ("http", "https")
+            and (spec.quality == "audio" or info.get("ext") == spec.video_format))
+
+
 def _clean(message: str) -> str:
     return _ANSI.sub("", message).removeprefix("ERROR: ").strip()
 
@@ -143,9 +151,15 @@ class YtDlpDownloader:
         self._socket_timeout = socket_timeout
 
     def download(self, spec: DownloadSpec, work_dir: Path, on_progress: Callable[[Progress], None],
-                 deadline: float) -> DownloadResult:
+                 deadline: float, *, on_plan: Callable[[dict[str, Any], bool], None] | None = None,
+                 on_data: Callable[[Path, int], None] | None = None) -> DownloadResult:
         """Download `spec.url` into `work_dir`. `on_progress` is called at most once per interval
-        and may raise JobCancelled; past `deadline` (time.monotonic) the download stops."""
+        and may raise JobCancelled; past `deadline` (time.monotonic) the download stops.
+
+        `on_plan(info, streamable)` is called once the media is resolved, before any byte is
+        fetched; `streamable` says the file on disk will be the final file, byte for byte (one
+        plain HTTP stream, no merge or remux), so it may be uploaded while it downloads: then
+        `on_data(path, available)` is called as bytes land in `path`."""
         self._policy.check_url(spec.url)
         logger = _QuietLogger()
         final_paths: list[str] = []
@@ -154,6 +168,9 @@ class YtDlpDownloader:
         def hook(d: dict[str, Any]) -> None:
             if time.monotonic() > deadline:
                 raise JobTimedOut()
+            if on_data is not None and state.get("streamable") and d.get("status") == "downloading" \
+                    and d.get("tmpfilename"):
+                on_data(Path(d["tmpfilename"]), int(d.get("downloaded_bytes") or 0))
             now = time.monotonic()
             if d.get("status") != "downloading" or now - state["last"] < self._interval:
                 return
@@ -206,6 +223,9 @@ class YtDlpDownloader:
                 for fmt in info.get("requested_formats") or [info]:
                     if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
                         raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
+                state["streamable"] = _streamable(info, spec)
+                if on_plan is not None:
+                    on_plan(info, state["streamable"])
                 ydl.process_ie_result(info, download=True)
         except DownloadCancelled:
             raise

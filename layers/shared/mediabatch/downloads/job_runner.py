@@ -12,7 +12,7 @@ from typing import Any
 
 from mediabatch.adapters.batch_store import BatchStore, StartOutcome
 from mediabatch.adapters.event_bus import EventPublisher
-from mediabatch.adapters.media_storage import MediaStorage, guess_content_type
+from mediabatch.adapters.media_storage import MediaStorage, ProgressiveUpload, guess_content_type
 from mediabatch.adapters.ytdlp_downloader import (
     DownloadFailed,
     DownloadResult,
@@ -58,10 +58,12 @@ class DownloadJobRunner:
                      remaining_seconds() - self._settings.lambda_safety_margin_seconds)
         deadline = time.monotonic() + max(1.0, budget)
         work_dir = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=self._settings.work_dir))
+        transfer = _Transfer(self._store, self._storage, batch, job)
         status, error, fields = JobStatus.FAILED, None, {}
         try:
-            result = self._downloader.download(self._spec(batch, job), work_dir, self._progress_writer(job), deadline)
-            fields = self._store_result(batch, job, result)
+            result = self._downloader.download(self._spec(batch, job), work_dir, self._progress_writer(job), deadline,
+                                               on_plan=transfer.plan, on_data=transfer.feed)
+            fields = transfer.complete(result)
             status = JobStatus.COMPLETED
         except JobCancelled:
             status, error = JobStatus.CANCELLED, "cancelled"
@@ -73,6 +75,8 @@ class DownloadJobRunner:
             logger.exception("job %s crashed", job_id)
             error = f"internal error: {type(exc).__name__}"
         finally:
+            if status is not JobStatus.COMPLETED:
+                transfer.abort()
             shutil.rmtree(work_dir, ignore_errors=True)
         self._store.finish_job(job, status, error=error, **fields)
         self._events.publish(f"job.{status.value}", self._job_event(job, status, error))
@@ -111,35 +115,71 @@ class DownloadJobRunner:
                 raise JobCancelled()
         return write
 
-    def _store_result(self, batch: BatchRecord, job: JobRecord, result: DownloadResult) -> dict[str, Any]:
+    @staticmethod
+    def _job_event(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
+        return {"tenant_id": job.tenant_id, "batch_id": job.batch_id, "job_id": job.job_id, "url": job.url,
+                "status": status.value, "error": error}
+
+
+class _Transfer:
+    """Where one job's file goes in S3, and getting it there: while it downloads when the
+    format allows (ProgressiveUpload), otherwise once it is complete."""
+
+    def __init__(self, store: BatchStore, storage: MediaStorage, batch: BatchRecord, job: JobRecord) -> None:
+        self._store = store
+        self._storage = storage
+        self._batch = batch
+        self._job = job
+        self._relative: str | None = None
+        self._upload: ProgressiveUpload | None = None
+
+    def plan(self, info: dict[str, Any], streamable: bool) -> None:
+        if streamable:
+            relative = self._claim_path(info, str(info.get("ext") or "bin"))
+            key = tenant_key(self._batch.tenant_id, relative)
+            self._upload = self._storage.progressive_upload(key, guess_content_type(relative))
+
+    def feed(self, path: Path, available: int) -> None:
+        if self._upload is not None:
+            self._upload.feed(path, available)
+
+    def complete(self, result: DownloadResult) -> dict[str, Any]:
         info = result.info
-        ext = result.path.suffix.lstrip(".") or str(info.get("ext") or "bin")
-        relative = render_path(batch.options.path_template, {
-            "batch_id": batch.batch_id, "safe_title": info.get("title"), "id": info.get("id"),
-            "ext": ext, "uploader": info.get("uploader"), "upload_date": info.get("upload_date"),
-        })
-        relative = self._reserve(batch.tenant_id, relative, job.job_id)
+        relative = self._relative or self._claim_path(info, result.path.suffix.lstrip(".") or "bin")
         filename = relative.rsplit("/", 1)[-1]
         content_type = guess_content_type(filename)
-        key = tenant_key(batch.tenant_id, relative)
-        size = self._storage.upload_file(result.path, key, content_type)
+        key = tenant_key(self._batch.tenant_id, relative)
+        if self._upload is not None and self._upload.finish(result.path):
+            size = result.path.stat().st_size
+        else:
+            size = self._storage.upload_file(result.path, key, content_type)
+        self._upload = None
         for lang, sub_path in result.subtitles.items():
             sub_rel = relative.rsplit(".", 1)[0] + f".{lang}{sub_path.suffix}"
-            self._storage.upload_file(sub_path, tenant_key(batch.tenant_id, sub_rel), guess_content_type(sub_rel))
+            self._storage.upload_file(sub_path, tenant_key(self._batch.tenant_id, sub_rel),
+                                      guess_content_type(sub_rel))
         file_info = FileInfo(filename=filename, filepath=relative, size_bytes=size, content_type=content_type,
                              s3_key=key)
         return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,
                 "total_bytes": size}
 
-    def _reserve(self, tenant_id: str, relative: str, owner: str) -> str:
+    def abort(self) -> None:
+        if self._upload is not None:
+            self._upload.abort()
+            self._upload = None
+        if self._relative is not None:
+            self._store.release_key(self._batch.tenant_id, self._relative, self._job.job_id)
+
+    def _claim_path(self, info: dict[str, Any], ext: str) -> str:
+        """Render the path template and claim the key, adding -2, -3… rather than overwrite."""
+        relative = render_path(self._batch.options.path_template, {
+            "batch_id": self._batch.batch_id, "safe_title": info.get("title"), "id": info.get("id"),
+            "ext": ext, "uploader": info.get("uploader"), "upload_date": info.get("upload_date"),
+        })
         candidate = relative
         for attempt in range(1, _MAX_KEY_ATTEMPTS + 1):
-            if self._store.reserve_key(tenant_id, candidate, owner):
+            if self._store.reserve_key(self._batch.tenant_id, candidate, self._job.job_id):
+                self._relative = candidate
                 return candidate
             candidate = with_suffix(relative, str(attempt + 1))
         raise DownloadFailed("could not find a free storage path for this file")
-
-    @staticmethod
-    def _job_event(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
-        return {"tenant_id": job.tenant_id, "batch_id": job.batch_id, "job_id": job.job_id, "url": job.url,
-                "status": status.value, "error": error}
