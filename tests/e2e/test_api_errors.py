@@ -111,3 +111,32 @@ def test_nothing_is_created_by_a_rejected_request(api: Api, cloud: Any) -> None:
     after = len(cloud.client("stepfunctions").list_executions(
         stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"])["executions"])
     assert after == before
+
+
+def test_retrying_with_the_same_idempotency_key_returns_the_same_batch(api: Api) -> None:
+    body = {"urls": ["http://127.0.0.1:9/idem.mp4"]}
+    headers = {"Idempotency-Key": "order-42-attempt"}
+    first = api.request("POST", "/api/v1/batch/download", json=body, headers=headers)
+    second = api.request("POST", "/api/v1/batch/download", json=body, headers=headers)
+    assert first.status_code == second.status_code == 202
+    assert second.json()["batch_id"] == first.json()["batch_id"]
+    other = api.request("POST", "/api/v1/batch/download", json=body, headers={"Idempotency-Key": "another"})
+    assert other.json()["batch_id"] != first.json()["batch_id"]
+
+
+def test_reusing_an_idempotency_key_with_another_body_is_409(api: Api) -> None:
+    headers = {"Idempotency-Key": "reused-key"}
+    assert api.request("POST", "/api/v1/batch/download", json={"urls": ["http://127.0.0.1:9/a1.mp4"]},
+                       headers=headers).status_code == 202
+    response = api.request("POST", "/api/v1/batch/download", json={"urls": ["http://127.0.0.1:9/b2.mp4"]},
+                           headers=headers)
+    assert response.status_code == 409 and error_of(response)["code"] == "idempotency_key_reused"
+
+
+def test_idempotency_keys_are_per_tenant(api: Api, api_b: Api) -> None:
+    body = {"urls": ["http://127.0.0.1:9/shared.mp4"]}
+    headers = {"Idempotency-Key": "same-key-two-tenants"}
+    a = api.request("POST", "/api/v1/batch/download", json=body, headers=headers).json()
+    b = api_b.request("POST", "/api/v1/batch/download", json=body, headers=headers).json()
+    assert a["batch_id"] != b["batch_id"]
+    assert api_b.request("GET", f"/api/v1/batch/{b['batch_id']}").status_code == 200

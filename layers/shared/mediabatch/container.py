@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from mediabatch.adapters.aws import client
 from mediabatch.adapters.batch_store import BatchStore
 from mediabatch.adapters.event_bus import EventPublisher
 from mediabatch.adapters.media_storage import MediaStorage
@@ -13,6 +14,7 @@ from mediabatch.adapters.safe_http import SafeHttpClient
 from mediabatch.adapters.tenant_store import TenantStore
 from mediabatch.adapters.ytdlp_downloader import YtDlpDownloader
 from mediabatch.downloads.finalizer import BatchFinalizer
+from mediabatch.downloads.idempotent import CreateBatch, idempotent_batch_creation
 from mediabatch.downloads.job_runner import DownloadJobRunner
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.settings import get_settings
@@ -42,6 +44,12 @@ def batch_download_service() -> BatchDownloadService:
 
 
 @lru_cache(maxsize=1)
+def create_batch() -> CreateBatch:
+    return idempotent_batch_creation(batch_download_service(), get_settings().idempotency_table_name,
+                                     client("dynamodb"))
+
+
+@lru_cache(maxsize=1)
 def download_job_runner() -> DownloadJobRunner:
     settings = get_settings()
     downloader = YtDlpDownloader(url_policy(), progress_interval=settings.progress_write_interval_seconds)
@@ -57,7 +65,8 @@ def reset() -> None:
     """Forget everything built (tests that change settings between cases)."""
     from mediabatch.adapters.aws import reset_clients
 
-    for factory in (url_policy, tenant_service, batch_finalizer, batch_download_service, download_job_runner,
+    for factory in (url_policy, tenant_service, batch_finalizer, batch_download_service, create_batch,
+                    download_job_runner,
                     webhook_delivery_service):
         factory.cache_clear()
     get_settings.cache_clear()
