@@ -18,6 +18,7 @@ from botocore.config import Config
 
 from localcloud.functions import FunctionRegistry, patch_moto_lambda
 from localcloud.gateway import HttpApiGateway
+from localcloud.moto_fixes import make_dynamodb_writes_atomic
 from localcloud.provision import Provisioned, Provisioner
 from localcloud.sqs_poller import SqsPoller
 from localcloud.template import Resolver, load_template, merge_globals
@@ -142,6 +143,7 @@ class LocalCloud:
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        make_dynamodb_writes_atomic()
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
         requests.post(f"{self.endpoint_url}/moto-api/config",
@@ -168,7 +170,10 @@ class LocalCloud:
             sys.modules["mediabatch.container"].reset()
 
     def _seed_api_keys(self) -> None:
-        if "TABLE_NAME" not in os.environ:
+        """Tenants and keys for templates of mediabatch itself (those whose functions use a
+        TABLE_NAME); other templates have no tenants."""
+        assert self.provisioned is not None
+        if not any("TABLE_NAME" in fn.environment for fn in self.provisioned.functions.all()):
             return
         from mediabatch import container
         from mediabatch.tenants import new_api_key

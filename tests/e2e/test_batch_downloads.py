@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 import subprocess
+import time
 from pathlib import Path
 
 import pytest

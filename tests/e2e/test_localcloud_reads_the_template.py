@@ -108,7 +108,9 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).strip() + "\n")
     port, moto_port = free_port(), free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    # A clean environment: the in-process cloud of this test session set AWS and table variables.
+    inherited = ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")
+    env = {k: v for k, v in os.environ.items() if k in inherited} | {"PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "localcloud", "--root", str(root), "--port", str(port), "--moto-port", str(moto_port),
          "--parameter-overrides", "Greeting=bonjour"],

@@ -21,6 +21,8 @@ class Settings(BaseModel):
     aws_region: str = "us-east-1"
     presign_ttl_seconds: int = 3600
     job_timeout_seconds: int = 1800
+    # Lambda's /tmp is at most 10 GiB (template: EphemeralStorage); keep room for a remux.
+    max_download_bytes: int = 4 * 2**30
     # Time kept in reserve before Lambda's own deadline, to record the outcome cleanly.
     lambda_safety_margin_seconds: int = 30
     work_dir: str = "/tmp"
@@ -41,6 +43,7 @@ class Settings(BaseModel):
             aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
             presign_ttl_seconds=int(e.get("MEDIABATCH_PRESIGN_TTL_SECONDS", "3600")),
             job_timeout_seconds=int(e.get("MEDIABATCH_JOB_TIMEOUT_SECONDS", "1800")),
+            max_download_bytes=int(e.get("MEDIABATCH_MAX_DOWNLOAD_BYTES", str(4 * 2**30))),
             work_dir=e.get("MEDIABATCH_WORK_DIR", "/tmp"),
             webhook_backoff_base_seconds=int(e.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30")),
         )

@@ -30,6 +30,10 @@ class JobTimedOut(DownloadCancelled):  # type: ignore[misc]
     msg = "timed out"
 
 
+class FileTooLarge(DownloadCancelled):  # type: ignore[misc]
+    msg = "file too large"
+
+
 class DownloadFailed(Exception):
     """The URL could not be downloaded; `str()` is a message fit for users."""
 
@@ -117,12 +121,14 @@ class _QuietLogger:
 
     def __init__(self) -> None:
         self.last_error: str | None = None
+        self.too_large = False
 
     def debug(self, msg: str) -> None:
-        pass
+        self.info(msg)
 
     def info(self, msg: str) -> None:
-        pass
+        if "max-filesize" in msg:
+            self.too_large = True
 
     def warning(self, msg: str) -> None:
         pass
@@ -144,9 +150,11 @@ def _clean(message: str) -> str:
 
 
 class YtDlpDownloader:
-    def __init__(self, policy: UrlPolicy, *, progress_interval: float = 1.0, socket_timeout: float = 20.0) -> None:
+    def __init__(self, policy: UrlPolicy, *, progress_interval: float = 1.0, socket_timeout: float = 20.0,
+                 max_bytes: int = 4 * 2**30) -> None:
         install_connect_guard(policy)
         self._policy = policy
+        self._max_bytes = max_bytes
         self._interval = progress_interval
         self._socket_timeout = socket_timeout
 
@@ -162,12 +170,16 @@ class YtDlpDownloader:
         `on_data(path, available)` is called as bytes land in `path`."""
         self._policy.check_url(spec.url)
         logger = _QuietLogger()
+        too_large = f"file is larger than the limit of {self._max_bytes} bytes"
         final_paths: list[str] = []
         state: dict[str, Any] = {"last": 0.0, "title": None}
 
         def hook(d: dict[str, Any]) -> None:
             if time.monotonic() > deadline:
                 raise JobTimedOut()
+            if int(d.get("downloaded_bytes") or 0) > self._max_bytes:
+                logger.too_large = True
+                raise FileTooLarge()
             if on_data is not None and state.get("streamable") and d.get("status") == "downloading" \
                     and d.get("tmpfilename"):
                 on_data(Path(d["tmpfilename"]), int(d.get("downloaded_bytes") or 0))
@@ -223,16 +235,23 @@ class YtDlpDownloader:
                 for fmt in info.get("requested_formats") or [info]:
                     if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
                         raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
+                known_size = info.get("filesize") or info.get("filesize_approx")
+                if known_size and known_size > self._max_bytes:
+                    raise DownloadFailed(too_large)
                 state["streamable"] = _streamable(info, spec)
                 if on_plan is not None:
                     on_plan(info, state["streamable"])
                 ydl.process_ie_result(info, download=True)
-        except DownloadCancelled:
+        except DownloadCancelled as exc:
+            if logger.too_large:
+                raise DownloadFailed(too_large) from exc
             raise
         except DownloadFailed:
             raise
         except yt_dlp.utils.YoutubeDLError as exc:
-            raise DownloadFailed(logger.last_error or _clean(str(exc))) from exc
+            raise DownloadFailed(too_large if logger.too_large else logger.last_error or _clean(str(exc))) from exc
+        if logger.too_large:
+            raise DownloadFailed(too_large)
         if logger.last_error and not final_paths:
             raise DownloadFailed(logger.last_error)
         if not final_paths or not Path(final_paths[-1]).exists():
