@@ -49,8 +49,12 @@ class LocalFunction:
     timeout: int
     memory: int
     environment: dict[str, str]
+    # One invocation at a time, as in one Lambda execution environment. Needed for HTTP API
+    # handlers: Powertools' resolvers keep the current request in class attributes.
+    serial: bool = False
     _callable: Callable[[Any, Any], Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _serial_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load(self) -> Callable[[Any, Any], Any]:
         with self._lock:
@@ -68,8 +72,11 @@ class LocalFunction:
 
     def invoke(self, event: Any) -> Any:
         """Call the handler as Lambda would; exceptions propagate to the caller."""
-        context = LambdaContext(self.name, self.memory, self.timeout, self.arn)
-        return self.load()(event, context)
+        handler = self.load()
+        if self.serial:
+            with self._serial_lock:
+                return handler(event, LambdaContext(self.name, self.memory, self.timeout, self.arn))
+        return handler(event, LambdaContext(self.name, self.memory, self.timeout, self.arn))
 
     def invoke_for_moto(self, event: Any) -> tuple[str, bool]:
         """(payload, errored) in the shape moto's Lambda backend returns for an invocation."""

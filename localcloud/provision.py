@@ -204,6 +204,7 @@ class Provisioner:
     # ------------------------------------------------------------------ events of functions
     def _wire_event(self, fn: LocalFunction, kind: str, props: dict[str, Any]) -> None:
         if kind == "HttpApi":
+            fn.serial = True
             self.out.routes.append(Route(props.get("Method", "ANY").upper(), props.get("Path", "$default"), fn))
         elif kind == "SQS":
             p = self.resolver.resolve(props)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from mediabatch.adapters.safe_http import SafeHttpClient
@@ -41,8 +41,9 @@ class WebhookDeliveryService:
             # Stable per batch and event type: a retried delivery carries the same id.
             msg_id=f"msg_{detail.get('batch_id')}_{event_type}",
             event_type=event_type,
-            timestamp=_epoch(event.get("time")),
-            data={k: v for k, v in detail.items() if k not in _PRIVATE_FIELDS},
+            # Standard Webhooks: the timestamp of this attempt (receivers reject stale ones).
+            timestamp=int(time.time()),
+            data={**{k: v for k, v in detail.items() if k not in _PRIVATE_FIELDS}, "occurred_at": event.get("time")},
         )
         secret = self._tenants.webhook_secret(tenant_id)
         try:
@@ -54,12 +55,3 @@ class WebhookDeliveryService:
             return DeliveryOutcome(delivered=True, retry=False, status=result.status)
         return DeliveryOutcome(delivered=False, retry=is_retryable(result.status), status=result.status,
                                reason=result.error or f"HTTP {result.status}")
-
-
-def _epoch(value: Any) -> int:
-    if isinstance(value, str):
-        try:
-            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-        except ValueError:
-            pass
-    return int(datetime.now().timestamp())

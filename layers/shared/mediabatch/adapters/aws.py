@@ -30,6 +30,8 @@ def client(service: str) -> Any:
                     retries={"max_attempts": 5, "mode": "standard"},
                     max_pool_connections=32,
                     s3={"addressing_style": "path"} if settings.aws_endpoint_url else None,
+                    # SigV4 for presigned URLs too: it signs Content-Length/Content-Type headers.
+                    signature_version="s3v4" if service == "s3" else None,
                 ),
             )
             _clients[key] = found

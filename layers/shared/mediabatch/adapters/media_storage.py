@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import queue
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
 
 from mediabatch.adapters.aws import client
 from mediabatch.settings import get_settings
@@ -19,7 +21,19 @@ _TRANSFER = TransferConfig(multipart_threshold=16 * 2**20, multipart_chunksize=1
                            max_concurrency=4, use_threads=True)
 
 
+_TYPES = {
+    ".mp4": "video/mp4", ".m4v": "video/x-m4v", ".mov": "video/quicktime", ".webm": "video/webm",
+    ".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".mpg": "video/mpeg", ".mpeg": "video/mpeg",
+    ".ts": "video/mp2t", ".m2ts": "video/mp2t", ".3gp": "video/3gpp", ".ogv": "video/ogg", ".flv": "video/x-flv",
+    ".wmv": "video/x-ms-wmv", ".m3u8": "application/vnd.apple.mpegurl", ".jpg": "image/jpeg",
+    ".vtt": "text/vtt", ".srt": "application/x-subrip", ".m4a": "audio/mp4", ".mp3": "audio/mpeg",
+}
+
+
 def guess_content_type(filename: str) -> str:
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix in _TYPES:
+        return _TYPES[suffix]
     guessed, _ = mimetypes.guess_type(filename)
     return guessed or "application/octet-stream"
 
@@ -34,6 +48,96 @@ class MediaStorage:
                              Config=_TRANSFER)
         return path.stat().st_size
 
+    # ------------------------------------------------------------------ direct uploads (presigned)
+    def presign_put(self, key: str, *, content_type: str, content_length: int, ttl_seconds: int) -> str:
+        """A PUT URL whose signature covers Content-Type and Content-Length: S3 refuses a body
+        of another size or type (SigV4 signed headers)."""
+        return str(self._s3.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type,
+                    "ContentLength": content_length},
+            ExpiresIn=ttl_seconds,
+        ))
+
+    def presign_upload_part(self, key: str, upload_id: str, part_number: int, *, content_length: int,
+                            ttl_seconds: int) -> str:
+        return str(self._s3.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": self._bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number,
+                    "ContentLength": content_length},
+            ExpiresIn=ttl_seconds,
+        ))
+
+    def create_multipart_upload(self, key: str, content_type: str) -> str:
+        return str(self._s3.create_multipart_upload(Bucket=self._bucket, Key=key,
+                                                    ContentType=content_type)["UploadId"])
+
+    def list_parts(self, key: str, upload_id: str) -> dict[int, tuple[int, str]] | None:
+        """{part number: (size, etag)} of an open multipart upload; None if it does not exist."""
+        parts: dict[int, tuple[int, str]] = {}
+        kwargs: dict[str, Any] = {"Bucket": self._bucket, "Key": key, "UploadId": upload_id, "MaxParts": 1000}
+        while True:
+            try:
+                page = self._s3.list_parts(**kwargs)
+            except self._s3.exceptions.NoSuchUpload:
+                return None
+            for part in page.get("Parts", []):
+                parts[int(part["PartNumber"])] = (int(part["Size"]), str(part["ETag"]))
+            if not page.get("IsTruncated"):
+                return parts
+            kwargs["PartNumberMarker"] = page["NextPartNumberMarker"]
+
+    def upload_part(self, key: str, upload_id: str, part_number: int, body: bytes) -> str:
+        return str(self._s3.upload_part(Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=part_number,
+                                        Body=body)["ETag"])
+
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: dict[int, str]) -> None:
+        self._s3.complete_multipart_upload(
+            Bucket=self._bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]})
+
+    def abort_multipart_upload(self, key: str, upload_id: str) -> None:
+        with contextlib.suppress(self._s3.exceptions.NoSuchUpload):
+            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=key, UploadId=upload_id)
+
+    def head(self, key: str) -> tuple[int, str] | None:
+        """(size, content type) of an object, or None if there is none."""
+        try:
+            meta = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(meta["ContentLength"]), str(meta.get("ContentType", ""))
+
+    def put_bytes(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
+
+    def get_bytes(self, key: str) -> bytes:
+        return bytes(self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read())
+
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start:start + 1000]
+            if chunk:
+                self._s3.delete_objects(Bucket=self._bucket,
+                                        Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+
+    def list_keys(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+            keys.extend(obj["Key"] for obj in page.get("Contents", []))
+        return keys
+
+    def upload_dir(self, local_dir: Path, prefix: str) -> list[str]:
+        keys = []
+        for path in sorted(p for p in local_dir.rglob("*") if p.is_file()):
+            key = f"{prefix}/{path.relative_to(local_dir).as_posix()}"
+            self.upload_file(path, key, guess_content_type(path.name))
+            keys.append(key)
+        return keys
+
+    # ------------------------------------------------------------------ downloads
     def progressive_upload(self, key: str, content_type: str) -> ProgressiveUpload:
         return ProgressiveUpload(self._s3, self._bucket, key, content_type)
 

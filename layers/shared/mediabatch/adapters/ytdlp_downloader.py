@@ -168,7 +168,10 @@ class YtDlpDownloader:
         fetched; `streamable` says the file on disk will be the final file, byte for byte (one
         plain HTTP stream, no merge or remux), so it may be uploaded while it downloads: then
         `on_data(path, available)` is called as bytes land in `path`."""
-        self._policy.check_url(spec.url)
+        try:
+            self._policy.check_url(spec.url)
+        except UnsafeUrl as exc:
+            raise DownloadFailed(exc.message) from exc
         logger = _QuietLogger()
         too_large = f"file is larger than the limit of {self._max_bytes} bytes"
         final_paths: list[str] = []

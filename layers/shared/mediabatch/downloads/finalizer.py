@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from mediabatch.adapters.batch_store import BatchStore
 from mediabatch.adapters.event_bus import EventPublisher
-from mediabatch.downloads.models import BatchRecord, BatchStatus
-from mediabatch.downloads.views import batch_event_detail
+from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
+from mediabatch.downloads.views import batch_event_detail, job_event_detail
 
 
 def final_status(batch: BatchRecord) -> BatchStatus:
     """`failed` when jobs failed and errors are not ignored, when stop_on_error stopped the
-    batch, or when nothing succeeded at all; otherwise `completed` (docs/batch-downloads.md)."""
+    batch, or when nothing succeeded at all; otherwise `completed` (docs/limits.md)."""
     if batch.failed_jobs and (not batch.options.ignore_errors or batch.stop_requested or not batch.completed_jobs):
         return BatchStatus.FAILED
     return BatchStatus.COMPLETED
@@ -29,10 +29,18 @@ class BatchFinalizer:
         if batch is None or batch.status.is_terminal or batch.finished_jobs < batch.total_jobs:
             return None
         status = final_status(batch)
-        if not self._store.set_terminal(tenant_id, batch_id, status):
+        error = None
+        if status is BatchStatus.FAILED:
+            error = f"{batch.failed_jobs} of {batch.total_jobs} jobs failed"
+            if batch.stop_requested:
+                error += "; stopped on the first error (stop_on_error)"
+        if not self._store.set_terminal(tenant_id, batch_id, status, error=error):
             return None
         self.announce(tenant_id, batch_id)
         return status
+
+    def announce_job(self, job: JobRecord, status: JobStatus, error: str | None) -> None:
+        self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
 
     def announce(self, tenant_id: str, batch_id: str) -> None:
         batch = self._store.get_batch(tenant_id, batch_id)

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from mediabatch.downloads.models import BatchDownloadRequest
 from mediabatch.downloads.service import BatchDownloadService
-from mediabatch.errors import Conflict
+from mediabatch.errors import Conflict, ValidationFailed
 
 KEY_TTL_SECONDS = 24 * 3600
 
@@ -58,7 +58,7 @@ def idempotent_batch_creation(service: BatchDownloadService, table_name: str, dy
         if not idempotency_key:
             return service.create(tenant_id, request).summary()
         if len(idempotency_key) > 255:
-            raise Conflict("Idempotency-Key must be at most 255 characters", code="invalid_idempotency_key")
+            raise ValidationFailed("Idempotency-Key must be at most 255 characters", code="invalid_idempotency_key")
         command = {"tenant_id": tenant_id, "idempotency_key": idempotency_key,
                    "request": request.model_dump(mode="json")}
         try:

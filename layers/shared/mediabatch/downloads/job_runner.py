@@ -25,11 +25,13 @@ from mediabatch.adapters.ytdlp_downloader import (
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus
 from mediabatch.downloads.service import job_index
+from mediabatch.downloads.views import job_event_detail
 from mediabatch.paths import render_path, tenant_key, with_suffix
 from mediabatch.settings import Settings
 
 logger = logging.getLogger(__name__)
 _MAX_KEY_ATTEMPTS = 50
+NOT_STARTED = "not started: the batch was stopped or cancelled"
 
 
 class DownloadJobRunner:
@@ -50,7 +52,7 @@ class DownloadJobRunner:
         outcome = self._store.start_job(job)
         if outcome is not StartOutcome.STARTED:
             if outcome is StartOutcome.CANCELLED:
-                self._events.publish("job.cancelled", self._job_event(job, JobStatus.CANCELLED, None))
+                self._events.publish("job.cancelled", job_event_detail(job, JobStatus.CANCELLED, NOT_STARTED))
             self._finalizer.finalize_if_done(tenant_id, batch_id)
             return {"job_id": job_id, "status": outcome.value}
 
@@ -79,7 +81,7 @@ class DownloadJobRunner:
                 transfer.abort()
             shutil.rmtree(work_dir, ignore_errors=True)
         self._store.finish_job(job, status, error=error, **fields)
-        self._events.publish(f"job.{status.value}", self._job_event(job, status, error))
+        self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
         if status is JobStatus.FAILED and batch.options.stop_on_error:
             self._store.request_stop(tenant_id, batch_id)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
@@ -95,7 +97,7 @@ class DownloadJobRunner:
         message = f"job crashed: {error}"
         if (self._store.finish_job(job, JobStatus.FAILED, error=message)
                 or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message)):
-            self._events.publish("job.failed", self._job_event(job, JobStatus.FAILED, message))
+            self._events.publish("job.failed", job_event_detail(job, JobStatus.FAILED, message))
             if batch.options.stop_on_error:
                 self._store.request_stop(tenant_id, batch_id)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
@@ -115,10 +117,6 @@ class DownloadJobRunner:
                 raise JobCancelled()
         return write
 
-    @staticmethod
-    def _job_event(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
-        return {"tenant_id": job.tenant_id, "batch_id": job.batch_id, "job_id": job.job_id, "url": job.url,
-                "status": status.value, "error": error}
 
 
 class _Transfer:

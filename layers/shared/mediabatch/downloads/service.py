@@ -88,8 +88,9 @@ class BatchDownloadService:
                 tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"):
             for job in jobs:
                 if job.status is JobStatus.QUEUED:
-                    self._store.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
-                                           error="cancelled before it started")
+                    if self._store.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
+                                              error="cancelled before it started"):
+                        self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
                 elif job.status is JobStatus.RUNNING:
                     self._store.request_cancel(job)
             self._finalizer.announce(tenant_id, batch_id)
@@ -124,10 +125,11 @@ class BatchDownloadService:
             )
 
     def _validate_webhook_url(self, url: str) -> None:
+        """Resolved now (one host): a webhook that could never be delivered is refused up front."""
         reason = _url_problem(url)
         if reason is None:
             try:
-                self._policy.check_url(url, resolve=False)
+                self._policy.check_url(url, resolve=True)
             except UnsafeUrl as exc:
                 reason = exc.message
         if reason is not None:

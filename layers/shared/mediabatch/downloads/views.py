@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from mediabatch.clock import parse_iso, utc_now
-from mediabatch.downloads.models import BatchRecord, JobRecord
+from mediabatch.downloads.models import BatchRecord, JobRecord, JobStatus
 
 
 class LinkSigner(Protocol):
@@ -53,6 +53,11 @@ def batch_view(batch: BatchRecord, jobs: list[JobRecord], links: LinkSigner) -> 
         "duration_sec": duration_sec(batch),
         "error": batch.error,
     }
+
+
+def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
+    return {"tenant_id": job.tenant_id, "batch_id": job.batch_id, "job_id": job.job_id, "url": job.url,
+            "status": status.value, "error": error}
 
 
 def batch_event_detail(batch: BatchRecord) -> dict[str, Any]:

@@ -1,0 +1,96 @@
+"""Media items in DynamoDB: one item per media (`TENANT#t#MEDIA#id`), listed by folder through
+the `ByFolder` index (`gsi1pk = TENANT#t#MEDIA`, `gsi1sk = folder|created_at|id`)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mediabatch.adapters.aws import client
+from mediabatch.adapters.dynamo import error_code, from_item, to_item, value
+from mediabatch.catalog.models import MediaItem
+from mediabatch.errors import ValidationFailed
+from mediabatch.settings import get_settings
+
+INDEX = "ByFolder"
+
+
+def media_pk(tenant_id: str, media_id: str) -> str:
+    return f"TENANT#{tenant_id}#MEDIA#{media_id}"
+
+
+def media_put_request(table: str, item: MediaItem) -> dict[str, Any]:
+    """The Put of a new media item, for use inside a transaction."""
+    return {"Put": {
+        "TableName": table,
+        "Item": to_item({
+            "pk": media_pk(item.tenant_id, item.id), "sk": "MEDIA",
+            "gsi1pk": f"TENANT#{item.tenant_id}#MEDIA", "gsi1sk": f"{item.folder}|{item.created_at}|{item.id}",
+            **item.model_dump(mode="json"),
+        }),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }}
+
+
+class MediaStore:
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
+        self.table = table_name or get_settings().table_name
+        self._ddb = dynamodb or client("dynamodb")
+
+    def put_new(self, item: MediaItem) -> bool:
+        try:
+            self._ddb.put_item(**media_put_request(self.table, item)["Put"])
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, tenant_id: str, media_id: str) -> MediaItem | None:
+        item = self._ddb.get_item(TableName=self.table, Key={"pk": value(media_pk(tenant_id, media_id)),
+                                                              "sk": value("MEDIA")}, ConsistentRead=True).get("Item")
+        return MediaItem.model_validate(from_item(item)) if item else None
+
+    def list(self, tenant_id: str, *, folder: str | None, limit: int,
+             cursor: str | None) -> tuple[list[MediaItem], str | None]:
+        kwargs: dict[str, Any] = {"TableName": self.table, "IndexName": INDEX, "Limit": limit,
+                                  "ExpressionAttributeValues": {":pk": value(f"TENANT#{tenant_id}#MEDIA")}}
+        if folder is None:
+            kwargs["KeyConditionExpression"] = "gsi1pk = :pk"
+        else:
+            kwargs["KeyConditionExpression"] = "gsi1pk = :pk AND begins_with(gsi1sk, :folder)"
+            kwargs["ExpressionAttributeValues"][":folder"] = value(f"{folder}|")
+        if cursor:
+            kwargs["ExclusiveStartKey"] = _decode_cursor(cursor, tenant_id)
+        page = self._ddb.query(**kwargs)
+        items = [MediaItem.model_validate(from_item(i)) for i in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        return items, _encode_cursor(last) if last else None
+
+    def update_processing(self, tenant_id: str, media_id: str, fields: dict[str, Any], updated_at: str) -> None:
+        names = {"#p": "processing", **{f"#f{i}": k for i, k in enumerate(fields)}}
+        sets = [f"#p.#f{i} = :v{i}" for i in range(len(fields))] + ["updated_at = :now"]
+        values = {f":v{i}": value(v) for i, v in enumerate(fields.values())}
+        self._ddb.update_item(
+            TableName=self.table, Key={"pk": value(media_pk(tenant_id, media_id)), "sk": value("MEDIA")},
+            UpdateExpression="SET " + ", ".join(sets), ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names, ExpressionAttributeValues={**values, ":now": value(updated_at)})
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    plain = {k: v["S"] for k, v in key.items()}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str, tenant_id: str) -> dict[str, Any]:
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        key = {k: {"S": str(plain[k])} for k in ("pk", "sk", "gsi1pk", "gsi1sk")}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationFailed("cursor is not valid", code="invalid_cursor") from exc
+    if key["gsi1pk"]["S"] != f"TENANT#{tenant_id}#MEDIA":  # a cursor never crosses tenants
+        raise ValidationFailed("cursor is not valid", code="invalid_cursor")
+    return key

@@ -1,0 +1,149 @@
+"""Upload sessions and server-side chunk pieces in DynamoDB (partition `TENANT#t#UPLOAD#id`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mediabatch.adapters.aws import client
+from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, value
+from mediabatch.adapters.media_store import media_put_request
+from mediabatch.catalog.models import MediaItem
+from mediabatch.clock import now_iso
+from mediabatch.settings import get_settings
+from mediabatch.uploads.models import UploadSession, UploadStatus
+
+
+def upload_pk(tenant_id: str, upload_id: str) -> str:
+    return f"TENANT#{tenant_id}#UPLOAD#{upload_id}"
+
+
+class UploadStore:
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
+        self._table = table_name or get_settings().table_name
+        self._ddb = dynamodb or client("dynamodb")
+
+    def create(self, session: UploadSession) -> None:
+        self._ddb.put_item(
+            TableName=self._table,
+            Item=to_item({"pk": upload_pk(session.tenant_id, session.upload_id), "sk": "SESSION",
+                          **session.model_dump(mode="json")}),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def get(self, tenant_id: str, upload_id: str) -> UploadSession | None:
+        item = self._ddb.get_item(TableName=self._table, Key=self._key(tenant_id, upload_id),
+                                  ConsistentRead=True).get("Item")
+        return UploadSession.model_validate(from_item(item)) if item else None
+
+    def record_reconciliation(self, session: UploadSession, *, status: UploadStatus, completed_count: int,
+                              uploaded_bytes: int, failed_chunks: list[int]) -> None:
+        """What S3 showed, written unless the session completed meanwhile."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table, Key=self._key(session.tenant_id, session.upload_id),
+                UpdateExpression="SET #s = :s, completed_count = :c, uploaded_bytes = :b, failed_chunks = :f, "
+                                 "updated_at = :now",
+                ConditionExpression="#s <> :completed",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": value(status.value), ":c": value(completed_count),
+                                           ":b": value(uploaded_bytes), ":f": value(failed_chunks),
+                                           ":now": value(now_iso()), ":completed": value(UploadStatus.COMPLETED.value)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def mark_chunk_failed(self, session: UploadSession, index: int) -> None:
+        current = self.get(session.tenant_id, session.upload_id)
+        failed = sorted(set((current or session).failed_chunks) | {index})
+        self._ddb.update_item(
+            TableName=self._table, Key=self._key(session.tenant_id, session.upload_id),
+            UpdateExpression="SET failed_chunks = :f, updated_at = :now",
+            ExpressionAttributeValues={":f": value(failed), ":now": value(now_iso())},
+        )
+
+    def complete_with_media(self, session: UploadSession, item: MediaItem) -> bool:
+        """Session completed and its media item created together, once: False if another
+        completion won."""
+        try:
+            self._ddb.transact_write_items(TransactItems=[
+                {"Update": {
+                    "TableName": self._table, "Key": self._key(session.tenant_id, session.upload_id),
+                    "UpdateExpression": "SET #s = :completed, media_id = :m, updated_at = :now, "
+                                        "completed_count = :c, uploaded_bytes = :b, failed_chunks = :none",
+                    "ConditionExpression": "#s <> :completed",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": {":completed": value(UploadStatus.COMPLETED.value),
+                                                  ":m": value(item.id), ":now": value(now_iso()),
+                                                  ":c": value(session.total_chunks), ":b": value(session.size),
+                                                  ":none": value([])},
+                }},
+                media_put_request(self._table, item),
+            ])
+        except ClientError as exc:
+            if cancellation_codes(exc):
+                return False
+            raise
+        return True
+
+    # ------------------------------------------------------------------ server-side pieces
+    def add_piece(self, session: UploadSession, index: int, offset: int, length: int) -> dict[int, int]:
+        """Record one received piece of a chunk; returns all pieces of that chunk {offset: length}."""
+        result = self._ddb.update_item(
+            TableName=self._table,
+            Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
+            UpdateExpression="SET pieces.#o = :len, updated_at = :now",
+            ExpressionAttributeNames={"#o": str(offset)},
+            ExpressionAttributeValues={":len": value(length), ":now": value(now_iso())},
+            ReturnValues="ALL_NEW",
+        ) if self._chunk_exists(session, index) else self._create_chunk(session, index, offset, length)
+        pieces = from_item(result["Attributes"]).get("pieces", {})
+        return {int(k): int(v) for k, v in pieces.items()}
+
+    def claim_compose(self, session: UploadSession, index: int) -> bool:
+        """Exactly one request assembles a chunk from its pieces."""
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
+                UpdateExpression="SET composing = :t", ConditionExpression="attribute_not_exists(composing)",
+                ExpressionAttributeValues={":t": value(now_iso())},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def reset_chunk(self, session: UploadSession, index: int) -> None:
+        self._ddb.delete_item(TableName=self._table, Key={
+            "pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")})
+
+    def _chunk_exists(self, session: UploadSession, index: int) -> bool:
+        return "Item" in self._ddb.get_item(TableName=self._table, Key={
+            "pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
+            ConsistentRead=True)
+
+    def _create_chunk(self, session: UploadSession, index: int, offset: int, length: int) -> dict[str, Any]:
+        try:
+            self._ddb.put_item(
+                TableName=self._table,
+                Item=to_item({"pk": upload_pk(session.tenant_id, session.upload_id), "sk": f"CHUNK#{index:05d}",
+                              "pieces": {str(offset): length}, "updated_at": now_iso(),
+                              "expires_at_epoch": session.expires_at_epoch}),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return dict(self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
+                UpdateExpression="SET pieces.#o = :len", ExpressionAttributeNames={"#o": str(offset)},
+                ExpressionAttributeValues={":len": value(length)}, ReturnValues="ALL_NEW"))
+        return {"Attributes": to_item({"pieces": {str(offset): length}})}
+
+    def _key(self, tenant_id: str, upload_id: str) -> dict[str, Any]:
+        return {"pk": value(upload_pk(tenant_id, upload_id)), "sk": value("SESSION")}

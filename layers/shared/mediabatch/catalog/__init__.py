@@ -1,0 +1,1 @@
+"""The media catalog: every file that lands becomes a media item of its tenant."""
