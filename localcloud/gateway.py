@@ -19,6 +19,7 @@ from localcloud.provision import Route
 
 logger = logging.getLogger("localcloud.gateway")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own request limit
+MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit (the event as JSON)
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|javascript))")
 
 
@@ -107,6 +108,10 @@ class HttpApiGateway:
             return
         compiled, params = found
         event = self._event(req, compiled, params, split.path, split.query, body)
+        if len(json.dumps(event)) > MAX_INVOKE_BYTES:
+            self._send(req, 413, {"content-type": "application/json"},
+                       json.dumps({"message": "Request Entity Too Large"}).encode())
+            return
         try:
             result = compiled.route.function.invoke(event)
         except Exception:

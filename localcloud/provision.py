@@ -122,8 +122,9 @@ class Provisioner:
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
         cors = p.get("CorsConfiguration")
         if cors:
+            renames = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
-                {("ID" if k == "Id" else k): v for k, v in r.items()} for r in cors["CorsRules"]]})
+                {renames.get(k, k): v for k, v in r.items()} for r in cors["CorsRules"]]})
         self.resolver.refs[logical_id] = name
         self.resolver.attrs[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
         self.resolver.attrs[(logical_id, "DomainName")] = f"{name}.s3.amazonaws.com"

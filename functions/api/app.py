@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from api_routes import auth, batches, health, webhooks
+from api_routes import auth, batches, health, media, uploads, webhooks
 from mediabatch.errors import DomainError
 
 logger = Logger()
@@ -23,6 +23,8 @@ app.use(middlewares=[auth.authenticate])
 app.include_router(health.router)
 app.include_router(batches.router)
 app.include_router(webhooks.router)
+app.include_router(uploads.router)
+app.include_router(media.router)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response[str]:

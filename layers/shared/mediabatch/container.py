@@ -8,17 +8,23 @@ from functools import lru_cache
 from mediabatch.adapters.aws import client
 from mediabatch.adapters.batch_store import BatchStore
 from mediabatch.adapters.event_bus import EventPublisher
+from mediabatch.adapters.ffmpeg import FfmpegTools
 from mediabatch.adapters.media_storage import MediaStorage
-from mediabatch.adapters.orchestrator import BatchOrchestrator
+from mediabatch.adapters.media_store import MediaStore
+from mediabatch.adapters.orchestrator import BatchOrchestrator, MediaProcessingOrchestrator
 from mediabatch.adapters.safe_http import SafeHttpClient
 from mediabatch.adapters.tenant_store import TenantStore
+from mediabatch.adapters.upload_store import UploadStore
 from mediabatch.adapters.ytdlp_downloader import YtDlpDownloader
+from mediabatch.catalog.service import MediaCatalog
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.idempotent import CreateBatch, idempotent_batch_creation
 from mediabatch.downloads.job_runner import DownloadJobRunner
 from mediabatch.downloads.service import BatchDownloadService
+from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import get_settings
 from mediabatch.tenants import TenantService
+from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
 from mediabatch.webhook_delivery import WebhookDeliveryService
 
@@ -50,11 +56,30 @@ def create_batch() -> CreateBatch:
 
 
 @lru_cache(maxsize=1)
+def media_catalog() -> MediaCatalog:
+    return MediaCatalog(MediaStore(), MediaStorage())
+
+
+@lru_cache(maxsize=1)
+def upload_service() -> UploadService:
+    return UploadService(UploadStore(), MediaStorage(), media_catalog(), EventPublisher(),
+                         MediaProcessingOrchestrator(), url_ttl_seconds=get_settings().upload_url_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def media_processor() -> MediaProcessor:
+    settings = get_settings()
+    return MediaProcessor(MediaStore(), MediaStorage(), FfmpegTools(settings.ffmpeg_path, settings.ffprobe_path),
+                          settings.work_dir)
+
+
+@lru_cache(maxsize=1)
 def download_job_runner() -> DownloadJobRunner:
     settings = get_settings()
     downloader = YtDlpDownloader(url_policy(), progress_interval=settings.progress_write_interval_seconds,
                                  max_bytes=settings.max_download_bytes)
-    return DownloadJobRunner(BatchStore(), MediaStorage(), EventPublisher(), downloader, batch_finalizer(), settings)
+    return DownloadJobRunner(BatchStore(), MediaStorage(), EventPublisher(), downloader, batch_finalizer(),
+                             media_catalog(), settings)
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +92,7 @@ def reset() -> None:
     from mediabatch.adapters.aws import reset_clients
 
     for factory in (url_policy, tenant_service, batch_finalizer, batch_download_service, create_batch,
-                    download_job_runner,
+                    download_job_runner, media_catalog, upload_service, media_processor,
                     webhook_delivery_service):
         factory.cache_clear()
     get_settings.cache_clear()

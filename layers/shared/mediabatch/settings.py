@@ -16,6 +16,10 @@ class Settings(BaseModel):
     media_bucket: str
     event_bus_name: str
     batch_state_machine_arn: str = ""
+    media_processing_state_machine_arn: str = ""
+    upload_url_ttl_seconds: int = 3600
+    ffmpeg_path: str = "ffmpeg"
+    ffprobe_path: str = "ffprobe"
     url_allowlist: str = Field("", description="comma-separated hosts/CIDRs exempt from the SSRF guard")
     aws_endpoint_url: str | None = None
     aws_region: str = "us-east-1"
@@ -38,6 +42,10 @@ class Settings(BaseModel):
             media_bucket=e.get("MEDIA_BUCKET", ""),
             event_bus_name=e.get("EVENT_BUS_NAME", ""),
             batch_state_machine_arn=e.get("BATCH_STATE_MACHINE_ARN", ""),
+            media_processing_state_machine_arn=e.get("MEDIA_PROCESSING_STATE_MACHINE_ARN", ""),
+            upload_url_ttl_seconds=int(e.get("UPLOAD_URL_TTL_SECONDS", "3600")),
+            ffmpeg_path=e.get("FFMPEG_PATH", "ffmpeg"),
+            ffprobe_path=e.get("FFPROBE_PATH", "ffprobe"),
             url_allowlist=e.get("MEDIABATCH_URL_ALLOWLIST", ""),
             aws_endpoint_url=e.get("AWS_ENDPOINT_URL") or None,
             aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",

@@ -30,3 +30,19 @@ class BatchOrchestrator:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
+
+
+class MediaProcessingOrchestrator:
+    """Starts the media processing state machine for one media item."""
+
+    def __init__(self, state_machine_arn: str | None = None, sfn: Any = None) -> None:
+        self._arn = state_machine_arn or get_settings().media_processing_state_machine_arn
+        self._sfn = sfn or client("stepfunctions")
+
+    def start(self, tenant_id: str, media_id: str) -> None:
+        try:
+            self._sfn.start_execution(stateMachineArn=self._arn, name=f"media-{media_id}",
+                                      input=json.dumps({"tenant_id": tenant_id, "media_id": media_id}))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise

@@ -6,6 +6,7 @@ import logging
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from mediabatch.adapters.ytdlp_downloader import (
     Progress,
     YtDlpDownloader,
 )
+from mediabatch.catalog.models import ProcessingState
+from mediabatch.catalog.service import MediaCatalog, build_item
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus
 from mediabatch.downloads.service import job_index
@@ -36,8 +39,10 @@ NOT_STARTED = "not started: the batch was stopped or cancelled"
 
 class DownloadJobRunner:
     def __init__(self, store: BatchStore, storage: MediaStorage, events: EventPublisher,
-                 downloader: YtDlpDownloader, finalizer: BatchFinalizer, settings: Settings) -> None:
+                 downloader: YtDlpDownloader, finalizer: BatchFinalizer, catalog: MediaCatalog,
+                 settings: Settings) -> None:
         self._store = store
+        self._catalog = catalog
         self._storage = storage
         self._events = events
         self._downloader = downloader
@@ -60,7 +65,7 @@ class DownloadJobRunner:
                      remaining_seconds() - self._settings.lambda_safety_margin_seconds)
         deadline = time.monotonic() + max(1.0, budget)
         work_dir = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=self._settings.work_dir))
-        transfer = _Transfer(self._store, self._storage, batch, job)
+        transfer = _Transfer(self._store, self._storage, self._catalog, batch, job)
         status, error, fields = JobStatus.FAILED, None, {}
         try:
             result = self._downloader.download(self._spec(batch, job), work_dir, self._progress_writer(job), deadline,
@@ -123,8 +128,10 @@ class _Transfer:
     """Where one job's file goes in S3, and getting it there: while it downloads when the
     format allows (ProgressiveUpload), otherwise once it is complete."""
 
-    def __init__(self, store: BatchStore, storage: MediaStorage, batch: BatchRecord, job: JobRecord) -> None:
+    def __init__(self, store: BatchStore, storage: MediaStorage, catalog: MediaCatalog, batch: BatchRecord,
+                 job: JobRecord) -> None:
         self._store = store
+        self._catalog = catalog
         self._storage = storage
         self._batch = batch
         self._job = job
@@ -156,8 +163,16 @@ class _Transfer:
             sub_rel = relative.rsplit(".", 1)[0] + f".{lang}{sub_path.suffix}"
             self._storage.upload_file(sub_path, tenant_key(self._batch.tenant_id, sub_rel),
                                       guess_content_type(sub_rel))
+        # Deterministic id: a re-run of the same job registers the same media item, never a second.
+        media_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mediabatch:{self._job.tenant_id}:{self._job.job_id}"))
+        self._catalog.register(build_item(
+            tenant_id=self._batch.tenant_id, media_id=media_id, storage_key=key, filename=filename, size=size,
+            content_type=content_type, folder=relative.rsplit("/", 1)[0], title=str(info.get("title") or filename),
+            metadata={"source": "download", "url": self._job.url, "batch_id": self._batch.batch_id,
+                      "job_id": self._job.job_id},
+            processing=ProcessingState.NOT_REQUESTED))
         file_info = FileInfo(filename=filename, filepath=relative, size_bytes=size, content_type=content_type,
-                             s3_key=key)
+                             s3_key=key, media_id=media_id)
         return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,
                 "total_bytes": size}
 

@@ -70,6 +70,7 @@ class FileInfo(BaseModel):
     size_bytes: int
     content_type: str
     s3_key: str
+    media_id: str | None = None
 
 
 class JobRecord(BaseModel):

@@ -26,6 +26,7 @@ def job_view(job: JobRecord, links: LinkSigner) -> dict[str, Any]:
             "filepath": job.file_info.filepath,
             "size_bytes": job.file_info.size_bytes,
             "content_type": job.file_info.content_type,
+            "media_id": job.file_info.media_id,
             "download_url": links.download_url(job.file_info.s3_key, job.file_info.filename),
         }
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mediabatch.adapters.event_bus import EventPublisher
 from mediabatch.adapters.media_storage import MediaStorage, guess_content_type
@@ -37,11 +37,10 @@ class PayloadTooLarge(DomainError):
     code = "payload_too_large"
 
 
-class ProcessingStarter:
+class ProcessingStarter(Protocol):
     """Starts background processing of a media item (the processing state machine)."""
 
-    def start(self, tenant_id: str, media_id: str) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    def start(self, tenant_id: str, media_id: str) -> None: ...
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""Step Functions tasks of media processing: one `step` per state (probe, thumbnail, hls,
+failed). Errors propagate so the state machine's Catch records them on the media item."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mediabatch import container
+
+logger = Logger()
+tracer = Tracer()
+
+
+class Failure(BaseModel):
+    Error: str = "Unknown"
+    Cause: str | None = None
+
+
+class ProcessingTask(BaseModel):
+    step: Literal["probe", "thumbnail", "hls", "failed"]
+    tenant_id: str
+    media_id: str
+    failure: Failure | None = None
+
+
+def describe(failure: Failure | None) -> str:
+    if failure is None:
+        return "processing failed"
+    try:
+        cause = json.loads(failure.Cause or "{}")
+        message = cause.get("errorMessage") if isinstance(cause, dict) else None
+    except json.JSONDecodeError:
+        message = failure.Cause
+    return str(message or failure.Error)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=ProcessingTask)
+def lambda_handler(task: ProcessingTask, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(media_id=task.media_id, step=task.step)
+    processor = container.media_processor()
+    if task.step == "probe":
+        return {"probe": processor.probe(task.tenant_id, task.media_id)}
+    if task.step == "thumbnail":
+        return {"thumbnail_key": processor.thumbnail(task.tenant_id, task.media_id)}
+    if task.step == "hls":
+        return {"playlist_key": processor.package_hls(task.tenant_id, task.media_id)}
+    processor.record_failure(task.tenant_id, task.media_id, describe(task.failure))
+    return {"recorded": True}

@@ -1,0 +1,1 @@
+"""Background processing of uploaded videos: probe, thumbnail, HLS (one step per state)."""
