@@ -15,7 +15,7 @@ DEFAULT_PATH_TEMPLATE = "batch/{batch_id}/{safe_title}.{ext}"
 MAX_KEY_BYTES = 900  # S3 allows 1024; leave room for the tenant prefix and collision suffixes
 _MAX_COMPONENT = 120
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
-_TENANT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_TENANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def validate_path_template(template: str) -> str:
@@ -34,7 +34,13 @@ def validate_path_template(template: str) -> str:
         literal_parts.append(literal)
         if name is None:
             continue
-        if name not in TEMPLATE_VARIABLES or spec or conversion:
+        if name in TEMPLATE_VARIABLES and (spec or conversion):
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValidationFailed(
+                f"path_template may not use format specs or conversions: {{{shown}}}",
+                details=[_field("format specs and conversions are not allowed")],
+            )
+        if name not in TEMPLATE_VARIABLES:
             raise ValidationFailed(
                 f"path_template uses unknown variable {{{name}}}; allowed: "
                 + ", ".join(f"{{{v}}}" for v in sorted(TEMPLATE_VARIABLES)),
@@ -77,7 +83,7 @@ def render_path(template: str, values: Mapping[str, object]) -> str:
 
 def tenant_key(tenant_id: str, relative_path: str) -> str:
     """The S3 key of a tenant-relative path: tenants never share a prefix."""
-    if not _TENANT_ID.match(tenant_id):
+    if not _TENANT_ID.fullmatch(tenant_id):
         raise ValidationFailed(f"invalid tenant id {tenant_id!r}")
     return f"tenants/{tenant_id}/{relative_path}"
 
@@ -91,7 +97,7 @@ def with_suffix(path: str, suffix: str) -> str:
 
 
 def is_valid_tenant_id(tenant_id: str) -> bool:
-    return bool(_TENANT_ID.match(tenant_id))
+    return bool(_TENANT_ID.fullmatch(tenant_id))
 
 
 def _fallback(name: str) -> str:

@@ -23,6 +23,12 @@ _ALWAYS_BLOCKED = [
     ipaddress.ip_network("fd00:ec2::254/128"),  # EC2 IMDS over IPv6
     ipaddress.ip_network("100.64.0.0/10"),  # carrier-grade NAT
     ipaddress.ip_network("0.0.0.0/8"),
+    # IPv6 forms that embed an IPv4 address (which may be private): IPv4-compatible,
+    # NAT64 and 6to4.
+    ipaddress.ip_network("::/96"),
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("64:ff9b:1::/48"),
+    ipaddress.ip_network("2002::/16"),
 ]
 
 

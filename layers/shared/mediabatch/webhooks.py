@@ -33,7 +33,7 @@ def verify(secret: str, msg_id: str, timestamp: int, body: bytes, signature_head
     expected = sign(secret, msg_id, timestamp, body).split(",", 1)[1]
     for candidate in signature_header.split():
         version, _, value = candidate.partition(",")
-        if version == "v1" and hmac.compare_digest(value, expected):
+        if version == "v1" and hmac.compare_digest(value.encode("utf-8", "replace"), expected.encode()):
             return True
     return False
 

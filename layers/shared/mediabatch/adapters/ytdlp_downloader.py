@@ -93,16 +93,20 @@ def install_connect_guard(policy: UrlPolicy) -> None:
     from yt_dlp.networking import _urllib
 
     modules: list[Any] = [_urllib]
-    try:
-        from yt_dlp.networking import _requests
-
-        modules.append(_requests)
-    except ImportError:  # requests is optional for yt-dlp
-        pass
     with _policy_lock:
         _policy = policy
         for module in modules:
             module.create_connection = _guarded_create_connection
+
+
+class _GuardedYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]
+    """yt-dlp restricted to its urllib request handler: the only one whose every connection
+    (redirect hops included) goes through the guarded `create_connection`. Its `requests`
+    handler opens ordinary connections through urllib3's own code, which the guard never sees."""
+
+    def build_request_director(self, handlers: Any, preferences: Any = None) -> Any:
+        urllib_only = [h for h in handlers if getattr(h, "RH_KEY", "") == "Urllib"]
+        return super().build_request_director(urllib_only, preferences)
 
 
 def format_selector(quality: str) -> str:
@@ -227,7 +231,7 @@ class YtDlpDownloader:
         if spec.quality != "audio":
             opts["postprocessors"] = [{"key": "FFmpegVideoRemuxer", "preferedformat": spec.video_format}]
         try:
-            with yt_dlp.YoutubeDL(opts) as ydl:
+            with _GuardedYoutubeDL(opts) as ydl:
                 info = ydl.extract_info(spec.url, download=False)
                 if info is None:
                     raise DownloadFailed(logger.last_error or "nothing to download at this URL")

@@ -85,10 +85,11 @@ class DownloadJobRunner:
             if status is not JobStatus.COMPLETED:
                 transfer.abort()
             shutil.rmtree(work_dir, ignore_errors=True)
+        if status is JobStatus.FAILED and batch.options.stop_on_error:
+            # Before the job counts as finished, so no finaliser can see it failed but not stopped.
+            self._store.request_stop(tenant_id, batch_id)
         self._store.finish_job(job, status, error=error, **fields)
         self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
-        if status is JobStatus.FAILED and batch.options.stop_on_error:
-            self._store.request_stop(tenant_id, batch_id)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
         return {"job_id": job_id, "status": status.value, "error": error}
 
@@ -100,11 +101,11 @@ class DownloadJobRunner:
         if batch is None or job is None:
             return {"job_id": job_id, "status": "missing"}
         message = f"job crashed: {error}"
+        if batch.options.stop_on_error:
+            self._store.request_stop(tenant_id, batch_id)
         if (self._store.finish_job(job, JobStatus.FAILED, error=message)
                 or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message)):
             self._events.publish("job.failed", job_event_detail(job, JobStatus.FAILED, message))
-            if batch.options.stop_on_error:
-                self._store.request_stop(tenant_id, batch_id)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
         return {"job_id": job_id, "status": "failed", "error": message}
 

@@ -35,9 +35,10 @@ class JobStatus(StrEnum):
 
 
 class BatchOptions(BaseModel):
-    """Everything of a batch request except its URLs (stored on the batch)."""
+    """Everything of a batch request except its URLs (stored on the batch). Strict: `true` is
+    not a concurrency limit and `"yes"` is not a boolean."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     quality: Quality = "best"
     video_format: VideoFormat = "mp4"
