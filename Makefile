@@ -5,6 +5,12 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+# LocalStack (tests/localstack) needs Python 3.12: the first python3.12 that really runs (a pyenv
+# shim for a version that is not selected does not), else pyenv's own install.
+LS_VENV := .venv-localstack
+PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12 \
+  /root/.pyenv/versions/3.12*/bin/python3.12; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
+  >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 PORT ?= 8080
 
 .PHONY: help setup run test test-fast lint fmt typecheck validate bench build clean
@@ -24,12 +30,18 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
 	touch $@
 
+$(LS_VENV)/.installed: requirements-localstack.txt
+	@test -n "$(PYTHON312)" || { echo "need Python 3.12 for LocalStack: pyenv install 3.12, or make PYTHON312=/path/to/python3.12" >&2; exit 1; }
+	test -x $(LS_VENV)/bin/python || $(PYTHON312) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet -r requirements-localstack.txt
+	touch $@
+
 .ffmpeg:
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg >/dev/null; }
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed .ffmpeg ## create venvs, install deps and ffmpeg
+setup: $(VENV)/.installed $(SAM_VENV)/.installed $(LS_VENV)/.installed .ffmpeg ## create venvs, install deps and ffmpeg
 
 run: $(VENV)/.installed .ffmpeg ## serve the whole API locally on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m localcloud
@@ -61,4 +73,4 @@ bench: setup ## run the benchmarks; results go to docs/performance.md
 	$(PY) -m bench
 
 clean: ## remove venvs and caches
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
