@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -10,6 +9,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
+from mediabatch.task_failures import describe_failure
 
 logger = Logger()
 tracer = Tracer()
@@ -28,12 +28,8 @@ class CrashedJob(BaseModel):
 
 
 def _describe(crash: Crash) -> str:
-    try:
-        cause = json.loads(crash.Cause or "{}")
-        message = cause.get("errorMessage") if isinstance(cause, dict) else None
-    except json.JSONDecodeError:
-        message = crash.Cause
-    return f"{crash.Error}: {message}" if message else crash.Error
+    reason = describe_failure(crash.Error, crash.Cause)
+    return crash.Error if reason == crash.Error else f"{crash.Error}: {reason}"
 
 
 @logger.inject_lambda_context

@@ -3,7 +3,6 @@ failed). Errors propagate so the state machine's Catch records them on the media
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Tracer
@@ -11,6 +10,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
+from mediabatch.task_failures import describe_failure
 
 logger = Logger()
 tracer = Tracer()
@@ -29,14 +29,7 @@ class ProcessingTask(BaseModel):
 
 
 def describe(failure: Failure | None) -> str:
-    if failure is None:
-        return "processing failed"
-    try:
-        cause = json.loads(failure.Cause or "{}")
-        message = cause.get("errorMessage") if isinstance(cause, dict) else None
-    except json.JSONDecodeError:
-        message = failure.Cause
-    return str(message or failure.Error)
+    return describe_failure(failure.Error, failure.Cause) if failure else "processing failed"
 
 
 @logger.inject_lambda_context
