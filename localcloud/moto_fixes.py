@@ -6,6 +6,11 @@ snapshots whole tables and restores them when any condition fails, undoing other
 writes made in between. Concurrent Lambdas (Map items, here threads) then lose counter updates.
 On AWS every write is atomic and transactions are serializable, so the local cloud serialises
 DynamoDB writes (and the reads that transactions and conditions depend on) with one lock.
+
+Two costs of moto grow with use and are removed without changing behaviour: a transaction
+deep-copies every table it touches (so it slowed down as a test session filled the table; here
+conditions are checked first and only the touched items are kept for rollback), and every
+request lists moto's package folder from disk (cached).
 """
 
 from __future__ import annotations
@@ -28,11 +33,89 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto's TransactWriteItems semantics (same errors, same cancellation reasons), checking
+    every condition before writing anything; runs under the lock, so nothing changes between
+    the check and the writes. Rolls back only the items it touched if a write fails."""
+    import copy
+
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    seen: set[tuple[str, str]] = set()
+    errors: list[Any] = []
+    planned: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = []
+    for entry in transact_items:
+        if len(entry) > 1:
+            raise TransactWriteSingleOpException
+        op_type, op = next(iter(entry.items()))
+        if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+            raise ValueError("Unsupported transaction operation")
+        table = self.get_table(op["TableName"])
+        if op_type == "Put":
+            key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+            if table.range_key_attr is not None:
+                key[table.range_key_attr] = op["Item"][table.range_key_attr]
+        else:
+            key = op["Key"]
+        marker = (str(op["TableName"]), str(dict(sorted(key.items()))))
+        if marker in seen:
+            raise MultipleTransactionsException()
+        seen.add(marker)
+        current = self.get_item(op["TableName"], key)
+        condition = op.get("ConditionExpression")
+        if condition is not None and not get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")).expr(current):
+            old = current.to_json()["Attributes"] if (
+                op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current) else None
+            errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
+        else:
+            errors.append((None, None, None))
+        planned.append((op_type, op, key, copy.deepcopy(current)))
+    if any(code is not None for code, _, _ in errors):
+        raise TransactionCanceledException(errors)
+    done: list[tuple[dict[str, Any], dict[str, Any], Any]] = []
+    try:
+        for op_type, op, key, before in planned:
+            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            if op_type == "Put":
+                self.put_item(op["TableName"], op["Item"], expression_attribute_names=names,
+                              expression_attribute_values=values)
+            elif op_type == "Delete":
+                self.delete_item(op["TableName"], key, expression_attribute_names=names,
+                                 expression_attribute_values=values)
+            elif op_type == "Update":
+                self.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
+                                 expression_attribute_names=names, expression_attribute_values=values)
+            else:
+                continue
+            done.append((op, key, before))
+    except Exception:
+        for op, key, before in reversed(done):
+            if before is None:
+                self.delete_item(op["TableName"], key)
+            else:
+                self.put_item(op["TableName"], before.to_json()["Attributes"])
+        raise
+
+
 def make_dynamodb_writes_atomic() -> None:
     global _patched
     if _patched:
         return
+    from moto import backends
     from moto.dynamodb.models import DynamoDBBackend
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
 
     for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item",
                  "transact_get_items", "execute_transaction", "execute_statement", "batch_write_item", "query",
