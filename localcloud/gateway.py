@@ -136,7 +136,7 @@ class HttpApiGateway:
         for k, v in parse_qsl(query, keep_blank_values=True):
             query_params[k] = f"{query_params[k]},{v}" if k in query_params else v
         content_type = headers.get("content-type", "")
-        is_text = not body or bool(_TEXT_TYPES.match(content_type))
+        is_text = not body or (bool(_TEXT_TYPES.match(content_type)) and _is_utf8(body))
         now = datetime.now(UTC)
         event: dict[str, Any] = {
             "version": "2.0",
@@ -186,6 +186,8 @@ class HttpApiGateway:
         if not self._cors:
             return {}
         headers = {"access-control-allow-origin": ",".join(self._cors.get("AllowOrigins", ["*"]))}
+        if self._cors.get("ExposeHeaders"):
+            headers["access-control-expose-headers"] = ",".join(self._cors["ExposeHeaders"])
         if preflight:
             headers["access-control-allow-methods"] = ",".join(self._cors.get("AllowMethods", ["*"]))
             headers["access-control-allow-headers"] = ",".join(self._cors.get("AllowHeaders", ["*"]))
@@ -201,3 +203,13 @@ class HttpApiGateway:
         req.end_headers()
         if req.command != "HEAD":
             req.wfile.write(body)
+
+
+def _is_utf8(body: bytes) -> bool:
+    """A "text" body that is not UTF-8 (curl --data-binary sends form-urlencoded by default) must
+    travel base64-encoded, or its bytes would be changed."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

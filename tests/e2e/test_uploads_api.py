@@ -4,6 +4,7 @@ completion, and what the catalog and background processing make of the result.""
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from typing import Any
 
@@ -218,3 +219,80 @@ def test_the_largest_file_gets_a_first_page_of_urls_and_the_rest_through_retry(a
     page = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=1000"))
     assert [p["chunkIndex"] for p in page] == list(range(1000))
     assert api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=5000").status_code == 400
+
+
+def test_a_video_without_audio_is_processed(api: Api, tmp_path) -> None:
+    import subprocess
+
+    path = tmp_path / "silent.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=25",
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264", "-an", str(path)], check=True)
+    payload = path.read_bytes()
+    (session,) = data(init(api, [{"filename": "silent.mp4", "size": len(payload), "type": "video/mp4"}]))
+    requests.put(session["presignedUrls"][0], data=payload, headers=session["requiredHeaders"], timeout=30)
+    item = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
+    processed = wait_processing(api, item["id"])
+    assert processed["processing"]["state"] == "ready", processed["processing"]
+    assert processed["processing"]["probe"].get("audio_codec") is None
+
+
+def test_a_type_with_parameters_is_accepted_as_its_bare_type(api: Api, media: MediaSet) -> None:
+    clip = media.clip.read_bytes()
+    (session,) = data(init(api, [{"filename": "p.mp4", "size": len(clip), "type": "video/MP4; codecs=avc1"}]))
+    assert session["requiredHeaders"] == {"Content-Type": "video/mp4"}
+    requests.put(session["presignedUrls"][0], data=clip, headers=session["requiredHeaders"], timeout=30)
+    assert api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}").status_code == 200
+
+
+def test_a_wrong_content_type_can_be_uploaded_again(api: Api, media: MediaSet) -> None:
+    clip = media.clip.read_bytes()
+    (session,) = data(init(api, [{"filename": "t.mp4", "size": len(clip), "type": "video/mp4"}]))
+    requests.put(session["presignedUrls"][0], data=clip, headers={"Content-Type": "text/plain"}, timeout=30)
+    response = api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}")
+    assert response.status_code == 400 and error(response)["code"] == "content_type_mismatch"
+    (again,) = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}"))
+    requests.put(again["url"], data=clip, headers={"Content-Type": "video/mp4"}, timeout=30)
+    assert api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}").status_code == 200
+
+
+def test_overlapping_resent_pieces_do_not_corrupt_the_chunk(api: Api, cloud: Any) -> None:
+    size = SINGLE_MAX + 1
+    (session,) = data(init(api, [{"filename": "overlap.mp4", "size": size, "type": "video/mp4"}]))
+    upload_id, chunk_size = session["uploadId"], session["chunkSize"]
+    chunk = bytes(range(256)) * (chunk_size // 256)
+    offsets = [0, 3 * MiB, 2 * MiB, 6 * MiB, 9 * MiB, 12 * MiB]  # 2 MiB..4 MiB is sent twice
+    for offset in offsets:
+        piece = chunk[offset:offset + 4 * MiB]
+        response = api.request("POST", f"/api/v1/videos/batch/chunk/{upload_id}/0?offset={offset}", data=piece,
+                               headers={"content-type": "application/octet-stream"})
+        assert response.status_code == 200, response.text
+    assert data(response)["chunkComplete"] is True
+    progress = data(api.request("GET", f"/api/v1/videos/batch/progress/{upload_id}"))
+    assert 0 not in progress["failedChunks"] and progress["completedCount"] == 1
+    url = data(api.request("POST", f"/api/v1/videos/batch/retry/{upload_id}"))
+    assert [u["chunkIndex"] for u in url] == list(range(1, session["totalChunks"]))
+    s3 = cloud.client("s3")
+    bucket = os.environ["MEDIA_BUCKET"]
+    (upload,) = [u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+                 if session["fileId"] in u["Key"]]
+    (part,) = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])["Parts"]
+    assert part["ETag"].strip('"') == hashlib.md5(chunk).hexdigest()  # the part holds exactly the chunk
+
+
+def test_binary_chunk_sent_with_a_text_content_type_arrives_unchanged(api: Api, media: MediaSet) -> None:
+    clip = media.clip.read_bytes()
+    (session,) = data(init(api, [{"filename": "curl.mp4", "size": len(clip), "type": "video/mp4"}]))
+    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/0", data=clip,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200, response.text
+    item = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
+    assert requests.get(item["download_url"], timeout=30).content == clip
+
+
+def test_every_bad_file_of_an_init_is_named(api: Api) -> None:
+    response = init(api, [{"filename": "a/b.mp4", "size": 10}, {"filename": "ok.mp4", "size": 10},
+                          {"filename": "c.pdf", "size": 10}])
+    err = error(response)
+    assert err["code"] == "invalid_files"
+    assert [d["field"] for d in err["details"]] == ["files[0].filename", "files[2].type"]
+    assert init(api, [{"filename": "s.mp4", "size": "10"}]).status_code == 400

@@ -91,10 +91,15 @@ class MediaStorage:
         return str(self._s3.upload_part(Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=part_number,
                                         Body=body)["ETag"])
 
-    def complete_multipart_upload(self, key: str, upload_id: str, parts: dict[int, str]) -> None:
-        self._s3.complete_multipart_upload(
-            Bucket=self._bucket, Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]})
+    def complete_multipart_upload(self, key: str, upload_id: str, parts: dict[int, str]) -> bool:
+        """False if the multipart upload no longer exists (completed by someone else, or aborted)."""
+        try:
+            self._s3.complete_multipart_upload(
+                Bucket=self._bucket, Key=key, UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]})
+        except self._s3.exceptions.NoSuchUpload:
+            return False
+        return True
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None:
         with contextlib.suppress(self._s3.exceptions.NoSuchUpload):

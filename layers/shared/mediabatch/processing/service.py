@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,14 @@ class MediaProcessor:
 
     @staticmethod
     def _probe_of(item: MediaItem) -> ProbeResult | None:
-        return ProbeResult(**item.processing.probe) if item.processing.probe else None
+        """The stored probe (absent values are not stored: a video without audio has no
+        audio_codec key)."""
+        stored = item.processing.probe
+        if not stored:
+            return None
+        values: dict[str, Any] = {f.name: stored.get(f.name) for f in fields(ProbeResult)}
+        values["rotation"] = values.get("rotation") or 0
+        return ProbeResult(**values)
 
     def _update(self, item: MediaItem, fields: dict[str, Any]) -> None:
         now = now_iso()

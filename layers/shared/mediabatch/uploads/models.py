@@ -20,7 +20,7 @@ class UploadStatus(StrEnum):
 
 
 class InitFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     filename: str = Field(min_length=1, max_length=255)
     size: int

@@ -68,7 +68,19 @@ class UploadService:
             raise ValidationFailed(f"at most {MAX_FILES_PER_BATCH} files per batch, got {len(request.files)}",
                                    details=[{"field": "files", "message": f"at most {MAX_FILES_PER_BATCH} files"}],
                                    code="too_many_files")
-        checked = [self._check_file(i, f) for i, f in enumerate(request.files)]
+        checked: list[tuple[InitFile, str]] = []
+        problems: list[ValidationFailed] = []
+        for i, f in enumerate(request.files):
+            try:
+                checked.append(self._check_file(i, f))
+            except ValidationFailed as exc:
+                problems.append(exc)
+        if problems:
+            first = problems[0]
+            raise ValidationFailed("; ".join(p.message for p in problems),
+                                   details=[d for p in problems for d in (p.details or [])],
+                                   code=first.code if all(p.code == first.code for p in problems)
+                                   else "invalid_files")
         return [self._open_session(tenant_id, request.channel_id, f, content_type) for f, content_type in checked]
 
     def _check_file(self, index: int, file: InitFile) -> tuple[InitFile, str]:
@@ -85,7 +97,8 @@ class UploadService:
             raise ValidationFailed(f"{where}.size exceeds the limit of {MAX_FILE_BYTES} bytes",
                                    details=[{"field": f"{where}.size", "message": f"at most {MAX_FILE_BYTES}"}],
                                    code="file_too_large")
-        content_type = (file.type or guess_content_type(name)).strip().lower()
+        # Parameters (`; codecs=...`) are dropped: the presigned PUT signs the bare type.
+        content_type = (file.type or guess_content_type(name)).split(";")[0].strip().lower()
         if not content_type.startswith("video/"):
             raise ValidationFailed(f"{where}.type must be a video type, got {content_type!r}",
                                    details=[{"field": f"{where}.type", "message": "not a video type"}],
@@ -186,9 +199,12 @@ class UploadService:
         complete = received == expected
         if complete and self._store.claim_compose(session, chunk_index):
             try:
-                data = b"".join(self._storage.get_bytes(f"{piece_prefix}/{o:012d}") for o in sorted(pieces))
+                data = bytearray(expected)
+                for piece_offset in sorted(pieces):  # placed by offset: overlapping resends are harmless
+                    piece = self._storage.get_bytes(f"{piece_prefix}/{piece_offset:012d}")
+                    data[piece_offset:piece_offset + len(piece)] = piece
                 self._storage.upload_part(session.s3_key, session.multipart_upload_id, chunk_index + 1,
-                                          data[:expected])
+                                          bytes(data[:expected]))
                 self._storage.delete(self._storage.list_keys(piece_prefix + "/"))
                 self._store.reset_chunk(session, chunk_index)
             except Exception:
@@ -212,12 +228,13 @@ class UploadService:
                            f"(chunk indexes {shown}{'…' if len(missing) + len(failed) > 20 else ''}); "
                            "upload them (POST /retry gives fresh URLs) and complete again",
                            details={"missingChunks": missing[:1000], "failedChunks": failed[:1000],
-                                    "missingPartNumbers": [i + 1 for i in missing[:1000]]},
+                                    "missingPartNumbers": sorted(i + 1 for i in (missing + failed)[:1000])},
                            code="missing_parts")
         if session.is_chunked:
             assert session.multipart_upload_id is not None
-            self._storage.complete_multipart_upload(session.s3_key, session.multipart_upload_id,
-                                                    {i + 1: etag for i, etag in rec.good.items()})
+            if not self._storage.complete_multipart_upload(session.s3_key, session.multipart_upload_id,
+                                                           {i + 1: etag for i, etag in rec.good.items()}):
+                return self._finish_after_crash(session)  # another /complete got there first
         return self._register(session)
 
     def _finish_after_crash(self, session: UploadSession) -> dict[str, Any]:
@@ -235,11 +252,13 @@ class UploadService:
                            details={"missingChunks": [0], "failedChunks": [], "missingPartNumbers": [1]})
         size, content_type = head
         if size != session.size:
+            self._discard_single(session)
             raise ValidationFailed(f"stored file has {size} bytes, declared size was {session.size}",
                                    details={"declared": session.size, "stored": size}, code="size_mismatch")
         if not session.is_chunked and content_type.split(";")[0].strip().lower() != session.content_type:
-            raise ValidationFailed(f"stored file has Content-Type {content_type!r}, declared {session.content_type!r}",
-                                   code="content_type_mismatch")
+            self._discard_single(session)
+            raise ValidationFailed(f"stored file has Content-Type {content_type!r}, declared {session.content_type!r}; "
+                                   "upload it again (POST /retry gives a fresh URL)", code="content_type_mismatch")
         item = build_item(
             tenant_id=session.tenant_id, media_id=session.file_id, storage_key=session.s3_key,
             filename=session.filename, size=session.size, content_type=session.content_type,
@@ -256,11 +275,18 @@ class UploadService:
             self._processing.start(session.tenant_id, item.id)
         return self._catalog.get(session.tenant_id, session.file_id)
 
+    def _discard_single(self, session: UploadSession) -> None:
+        """A single-PUT file that cannot be registered is removed, so /retry offers it again."""
+        if not session.is_chunked:
+            self._storage.delete([session.s3_key])
+
     # ------------------------------------------------------------------ internals
     def _session(self, tenant_id: str, upload_id: str) -> UploadSession:
         session = self._store.get(tenant_id, upload_id)
         if session is None:
             raise NotFound(f"upload {upload_id} not found", code="upload_not_found")
+        if session.status is not UploadStatus.COMPLETED and time.time() > session.expires_at_epoch:
+            raise Conflict("this upload expired; start a new one with /init", code="upload_expired")
         return session
 
     def _reconcile(self, session: UploadSession) -> Reconciled:
