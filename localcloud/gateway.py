@@ -66,6 +66,7 @@ class HttpApiGateway:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
+        ThreadingHTTPServer.request_queue_size = 128  # default 5 stalls bursts of clients ~1 s
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None

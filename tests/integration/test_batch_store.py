@@ -193,8 +193,9 @@ def test_a_cancel_request_for_a_job_that_is_not_running_is_ignored(store: BatchS
 def test_set_terminal_wins_once_and_the_first_status_stays(store: BatchStore, make_batch: MakeBatch) -> None:
     batch, _ = make_batch(1)
 
-    assert store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.FAILED, error="could not start") is True
-    assert store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.CANCELLED) is False
+    won = store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.FAILED, error="could not start")
+    assert won is not None and won.status is BatchStatus.FAILED and won.error == "could not start"
+    assert store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.CANCELLED) is None
 
     read = store.get_batch(batch.tenant_id, batch.batch_id)
     assert read is not None

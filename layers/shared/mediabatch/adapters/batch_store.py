@@ -44,7 +44,7 @@ def job_sk(index: int) -> str:
 
 class BatchStore:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
-        self._table = table_name or get_settings().table_name
+        self.table = self._table = table_name or get_settings().table_name
         self._ddb = dynamodb or client("dynamodb")
 
     # ------------------------------------------------------------------ create / read
@@ -103,6 +103,25 @@ class BatchStore:
             return None
         return batch, sorted(jobs, key=lambda j: j.index)
 
+    def get_batch_and_job(self, tenant_id: str, batch_id: str, index: int) -> tuple[BatchRecord | None,
+                                                                                   JobRecord | None]:
+        """Both in one round trip (what every job needs first)."""
+        pk = value(batch_pk(tenant_id, batch_id))
+        keys = [{"pk": pk, "sk": value("BATCH")}, {"pk": pk, "sk": value(job_sk(index))}]
+        found: dict[str, dict[str, Any]] = {}
+        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        for attempt in range(8):
+            page = self._ddb.batch_get_item(RequestItems=request)
+            for item in page.get("Responses", {}).get(self._table, []):
+                found[item["sk"]["S"]] = item
+            request = page.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)
+        batch = found.get("BATCH")
+        job = found.get(job_sk(index))
+        return (_batch(batch) if batch else None), (_job(job) if job else None)
+
     def get_job(self, tenant_id: str, batch_id: str, index: int) -> JobRecord | None:
         item = self._ddb.get_item(
             TableName=self._table,
@@ -119,11 +138,13 @@ class BatchStore:
                 self._job_transition(job, JobStatus.QUEUED, JobStatus.RUNNING, {"started_at": now}),
                 {"Update": {
                     **self._batch_key(job),
-                    "UpdateExpression": "ADD queued_jobs :minus, running_jobs :one",
+                    # The first job to start also marks the batch running (same write).
+                    "UpdateExpression": "ADD queued_jobs :minus, running_jobs :one "
+                                        "SET #s = :r, started_at = if_not_exists(started_at, :now)",
                     "ConditionExpression": "#s IN (:q, :r) AND stop_requested <> :true",
                     "ExpressionAttributeNames": {"#s": "status"},
                     "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1), ":q": _ACTIVE[0],
-                                                  ":r": _ACTIVE[1], ":true": value(True)},
+                                                  ":r": _ACTIVE[1], ":true": value(True), ":now": value(now)},
                 }},
             ])
         except ClientError as exc:
@@ -136,13 +157,13 @@ class BatchStore:
             return StartOutcome.CANCELLED if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
                                                             error="not started: the batch was stopped or cancelled") \
                 else StartOutcome.SKIPPED
-        self._mark_batch_running(job, now)
         return StartOutcome.STARTED
 
     def finish_job(self, job: JobRecord, status: JobStatus, *, from_status: JobStatus = JobStatus.RUNNING,
-                   **fields: Any) -> bool:
-        """Move a job to a terminal status and its counters with it; False if it was not in
-        `from_status` any more (someone else finished it first)."""
+                   also: list[dict[str, Any]] | None = None, **fields: Any) -> bool:
+        """Move a job to a terminal status and its counters with it (and write `also`, further
+        transaction items such as the job's media item, in the same transaction); False if it
+        was not in `from_status` any more (someone else finished it first)."""
         fields = {**fields, "completed_at": now_iso()}
         if status is JobStatus.COMPLETED:
             fields["progress_percent"] = 100.0
@@ -155,6 +176,7 @@ class BatchStore:
                     "UpdateExpression": f"ADD {from_counter} :minus, {_COUNTER[status]} :one",
                     "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
                 }},
+                *(also or []),
             ])
         except ClientError as exc:
             if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
@@ -196,8 +218,10 @@ class BatchStore:
             ExpressionAttributeValues={":true": value(True)},
         )
 
-    def set_terminal(self, tenant_id: str, batch_id: str, status: BatchStatus, *, error: str | None = None) -> bool:
-        """Move an active batch to a terminal status. Exactly one caller ever gets True."""
+    def set_terminal(self, tenant_id: str, batch_id: str, status: BatchStatus, *,
+                     error: str | None = None) -> BatchRecord | None:
+        """Move an active batch to a terminal status. Exactly one caller ever gets the new
+        record; the others get None."""
         names = {"#s": "status"}
         expr = "SET #s = :final, completed_at = :now"
         values = {":final": value(status.value), ":now": value(now_iso()), ":q": _ACTIVE[0], ":r": _ACTIVE[1]}
@@ -206,19 +230,20 @@ class BatchStore:
             names["#e"] = "error"
             values[":err"] = value(error)
         try:
-            self._ddb.update_item(
+            result = self._ddb.update_item(
                 TableName=self._table,
                 Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
                 UpdateExpression=expr,
                 ConditionExpression="#s IN (:q, :r)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                return False
+                return None
             raise
-        return True
+        return _batch(result["Attributes"])
 
     def request_cancel(self, job: JobRecord) -> None:
         """Ask a running job to stop; it notices at its next progress write."""
@@ -266,19 +291,6 @@ class BatchStore:
                 raise
 
     # ------------------------------------------------------------------ internals
-    def _mark_batch_running(self, job: JobRecord, now: str) -> None:
-        try:
-            self._ddb.update_item(
-                **self._batch_key(job),
-                UpdateExpression="SET #s = :r, started_at = :now",
-                ConditionExpression="#s = :q",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":r": _ACTIVE[1], ":q": _ACTIVE[0], ":now": value(now)},
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-
     def _batch_key(self, job: JobRecord) -> dict[str, Any]:
         return {"TableName": self._table,
                 "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value("BATCH")}}

@@ -34,15 +34,14 @@ class BatchFinalizer:
             error = f"{batch.failed_jobs} of {batch.total_jobs} jobs failed"
             if batch.stop_requested:
                 error += "; stopped on the first error (stop_on_error)"
-        if not self._store.set_terminal(tenant_id, batch_id, status, error=error):
+        ended = self._store.set_terminal(tenant_id, batch_id, status, error=error)
+        if ended is None:
             return None
-        self.announce(tenant_id, batch_id)
+        self.announce_batch(ended)
         return status
 
     def announce_job(self, job: JobRecord, status: JobStatus, error: str | None) -> None:
         self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
 
-    def announce(self, tenant_id: str, batch_id: str) -> None:
-        batch = self._store.get_batch(tenant_id, batch_id)
-        if batch is not None:
-            self._events.publish(f"batch.{batch.status.value}", batch_event_detail(batch))
+    def announce_batch(self, batch: BatchRecord) -> None:
+        self._events.publish(f"batch.{batch.status.value}", batch_event_detail(batch))

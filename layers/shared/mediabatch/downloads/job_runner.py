@@ -14,6 +14,7 @@ from typing import Any
 from mediabatch.adapters.batch_store import BatchStore, StartOutcome
 from mediabatch.adapters.event_bus import EventPublisher
 from mediabatch.adapters.media_storage import MediaStorage, ProgressiveUpload, guess_content_type
+from mediabatch.adapters.media_store import media_put_request
 from mediabatch.adapters.ytdlp_downloader import (
     DownloadFailed,
     DownloadResult,
@@ -23,8 +24,8 @@ from mediabatch.adapters.ytdlp_downloader import (
     Progress,
     YtDlpDownloader,
 )
-from mediabatch.catalog.models import ProcessingState
-from mediabatch.catalog.service import MediaCatalog, build_item
+from mediabatch.catalog.models import MediaItem, ProcessingState
+from mediabatch.catalog.service import build_item
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus
 from mediabatch.downloads.service import job_index
@@ -39,10 +40,8 @@ NOT_STARTED = "not started: the batch was stopped or cancelled"
 
 class DownloadJobRunner:
     def __init__(self, store: BatchStore, storage: MediaStorage, events: EventPublisher,
-                 downloader: YtDlpDownloader, finalizer: BatchFinalizer, catalog: MediaCatalog,
-                 settings: Settings) -> None:
+                 downloader: YtDlpDownloader, finalizer: BatchFinalizer, settings: Settings) -> None:
         self._store = store
-        self._catalog = catalog
         self._storage = storage
         self._events = events
         self._downloader = downloader
@@ -50,8 +49,7 @@ class DownloadJobRunner:
         self._settings = settings
 
     def run(self, tenant_id: str, batch_id: str, job_id: str, remaining_seconds: Callable[[], float]) -> dict[str, Any]:
-        batch = self._store.get_batch(tenant_id, batch_id)
-        job = self._store.get_job(tenant_id, batch_id, job_index(job_id))
+        batch, job = self._store.get_batch_and_job(tenant_id, batch_id, job_index(job_id))
         if batch is None or job is None:
             return {"job_id": job_id, "status": "missing"}
         outcome = self._store.start_job(job)
@@ -65,7 +63,7 @@ class DownloadJobRunner:
                      remaining_seconds() - self._settings.lambda_safety_margin_seconds)
         deadline = time.monotonic() + max(1.0, budget)
         work_dir = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=self._settings.work_dir))
-        transfer = _Transfer(self._store, self._storage, self._catalog, batch, job)
+        transfer = _Transfer(self._store, self._storage, batch, job)
         status, error, fields = JobStatus.FAILED, None, {}
         try:
             result = self._downloader.download(self._spec(batch, job), work_dir, self._progress_writer(job), deadline,
@@ -88,7 +86,7 @@ class DownloadJobRunner:
         if status is JobStatus.FAILED and batch.options.stop_on_error:
             # Before the job counts as finished, so no finaliser can see it failed but not stopped.
             self._store.request_stop(tenant_id, batch_id)
-        self._store.finish_job(job, status, error=error, **fields)
+        self._store.finish_job(job, status, error=error, also=transfer.media_items(), **fields)
         self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
         self._finalizer.finalize_if_done(tenant_id, batch_id)
         return {"job_id": job_id, "status": status.value, "error": error}
@@ -96,8 +94,7 @@ class DownloadJobRunner:
     def record_crash(self, tenant_id: str, batch_id: str, job_id: str, error: str) -> dict[str, Any]:
         """The download function died (timeout, out of memory): fail the job if it is not
         already finished, then finalize as usual."""
-        batch = self._store.get_batch(tenant_id, batch_id)
-        job = self._store.get_job(tenant_id, batch_id, job_index(job_id))
+        batch, job = self._store.get_batch_and_job(tenant_id, batch_id, job_index(job_id))
         if batch is None or job is None:
             return {"job_id": job_id, "status": "missing"}
         message = f"job crashed: {error}"
@@ -129,15 +126,19 @@ class _Transfer:
     """Where one job's file goes in S3, and getting it there: while it downloads when the
     format allows (ProgressiveUpload), otherwise once it is complete."""
 
-    def __init__(self, store: BatchStore, storage: MediaStorage, catalog: MediaCatalog, batch: BatchRecord,
-                 job: JobRecord) -> None:
+    def __init__(self, store: BatchStore, storage: MediaStorage, batch: BatchRecord, job: JobRecord) -> None:
         self._store = store
-        self._catalog = catalog
         self._storage = storage
         self._batch = batch
         self._job = job
         self._relative: str | None = None
         self._upload: ProgressiveUpload | None = None
+        self._media: MediaItem | None = None
+
+    def media_items(self) -> list[dict[str, Any]]:
+        """The media item of the stored file, written in the job's finishing transaction: the
+        job is completed if and only if its file is in the catalog."""
+        return [media_put_request(self._store.table, self._media)] if self._media else []
 
     def plan(self, info: dict[str, Any], streamable: bool) -> None:
         if streamable:
@@ -166,12 +167,12 @@ class _Transfer:
                                       guess_content_type(sub_rel))
         # Deterministic id: a re-run of the same job registers the same media item, never a second.
         media_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mediabatch:{self._job.tenant_id}:{self._job.job_id}"))
-        self._catalog.register(build_item(
+        self._media = build_item(
             tenant_id=self._batch.tenant_id, media_id=media_id, storage_key=key, filename=filename, size=size,
             content_type=content_type, folder=relative.rsplit("/", 1)[0], title=str(info.get("title") or filename),
             metadata={"source": "download", "url": self._job.url, "batch_id": self._batch.batch_id,
                       "job_id": self._job.job_id},
-            processing=ProcessingState.NOT_REQUESTED))
+            processing=ProcessingState.NOT_REQUESTED)
         file_info = FileInfo(filename=filename, filepath=relative, size_bytes=size, content_type=content_type,
                              s3_key=key, media_id=media_id)
         return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,

@@ -65,9 +65,10 @@ class BatchDownloadService:
                                      concurrent_limit=options.concurrent_limit, job_ids=[j.job_id for j in jobs])
         except Exception:
             # Never leave a batch that looks queued but will never run.
-            if self._store.set_terminal(tenant_id, batch_id, BatchStatus.FAILED,
-                                        error="the batch could not be started; please retry"):
-                self._finalizer.announce(tenant_id, batch_id)
+            ended = self._store.set_terminal(tenant_id, batch_id, BatchStatus.FAILED,
+                                             error="the batch could not be started; please retry")
+            if ended is not None:
+                self._finalizer.announce_batch(ended)
             raise
         return batch
 
@@ -84,8 +85,9 @@ class BatchDownloadService:
         if found is None:
             raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
         batch, jobs = found
-        if not batch.status.is_terminal and self._store.set_terminal(
-                tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"):
+        ended = None if batch.status.is_terminal else self._store.set_terminal(
+            tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user")
+        if ended is not None:
             for job in jobs:
                 if job.status is JobStatus.QUEUED:
                     if self._store.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
@@ -93,7 +95,7 @@ class BatchDownloadService:
                         self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
                 elif job.status is JobStatus.RUNNING:
                     self._store.request_cancel(job)
-            self._finalizer.announce(tenant_id, batch_id)
+            self._finalizer.announce_batch(ended)
         return self.get(tenant_id, batch_id)
 
     def _validate_urls(self, urls: list[str]) -> None:
