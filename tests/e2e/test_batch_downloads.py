@@ -175,7 +175,10 @@ def test_large_direct_file_is_uploaded_while_it_downloads_and_arrives_intact(
         while (state := api.batch(created["batch_id"]))["status"] not in ("completed", "failed"):
             for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
                 if created["batch_id"] in upload["Key"]:
-                    parts = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    try:
+                        parts = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    except s3.exceptions.NoSuchUpload:  # completed between the two calls
+                        continue
                     seen_parts = max(seen_parts, len(parts.get("Parts", [])))
             time.sleep(0.2)
     assert state["status"] == "completed", state

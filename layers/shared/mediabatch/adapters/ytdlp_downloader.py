@@ -238,7 +238,9 @@ class YtDlpDownloader:
                 if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
                     raise DownloadFailed("this URL is a playlist; submit its entries as separate URLs")
                 state["title"] = info.get("title")
-                on_progress(Progress(0, None, 0.0, state["title"]))
+                # The first progress write (with the title) comes one interval into the
+                # download: a file that takes less than that costs no progress write at all.
+                state["last"] = time.monotonic()
                 for fmt in info.get("requested_formats") or [info]:
                     if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
                         raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
