@@ -60,7 +60,7 @@ fmt: $(VENV)/.installed ## ruff format + fix imports
 	$(VENV)/bin/ruff format .
 
 typecheck: $(VENV)/.installed ## mypy (strict)
-	$(VENV)/bin/mypy layers/shared/mediabatch functions localcloud
+	$(VENV)/bin/mypy layers/shared/mediabatch functions localcloud mediabatch_client
 
 validate: setup ## cfn-lint + sam validate --lint
 	$(VENV)/bin/cfn-lint template.yaml

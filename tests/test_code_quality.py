@@ -15,6 +15,7 @@ def test_ruff_is_clean() -> None:
 
 
 def test_mypy_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy", "layers/shared/mediabatch", "functions", "localcloud"],
+    result = subprocess.run([sys.executable, "-m", "mypy", "layers/shared/mediabatch", "functions", "localcloud",
+                             "mediabatch_client"],
                             capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -296,3 +296,16 @@ def test_every_bad_file_of_an_init_is_named(api: Api) -> None:
     assert err["code"] == "invalid_files"
     assert [d["field"] for d in err["details"]] == ["files[0].filename", "files[2].type"]
     assert init(api, [{"filename": "s.mp4", "size": "10"}]).status_code == 400
+
+
+def test_progress_tells_a_fresh_client_how_to_resume_and_retry_pages_with_after(api: Api) -> None:
+    size = SINGLE_MAX + 40 * MiB
+    (session,) = data(init(api, [{"filename": "resume.mp4", "size": size, "type": "video/mp4"}]))
+    progress = data(api.request("GET", f"/api/v1/videos/batch/progress/{session['uploadId']}"))
+    assert progress["isChunked"] is True and progress["chunkSize"] == session["chunkSize"]
+    assert progress["requiredHeaders"] == {} and progress["urlsExpireInSeconds"] > 0
+    first = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=3"))
+    after = first[-1]["chunkIndex"]
+    second = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=3&after={after}"))
+    assert [u["chunkIndex"] for u in first] == [0, 1, 2] and [u["chunkIndex"] for u in second] == [3, 4, 5]
+    assert api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?after=x").status_code == 400

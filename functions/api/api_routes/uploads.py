@@ -45,9 +45,13 @@ def progress(upload_id: str) -> dict[str, Any]:
 @router.post("/api/v1/videos/batch/retry/<upload_id>")
 def retry(upload_id: str) -> dict[str, Any]:
     limit = router.current_event.get_query_string_value("limit", "1000") or "1000"
-    if not limit.isdigit():
-        raise ValidationFailed("limit must be an integer", details=[{"field": "limit", "message": "not an integer"}])
-    return ok(container.upload_service().retry(current_tenant(router).tenant_id, upload_id, int(limit)))
+    after = router.current_event.get_query_string_value("after")
+    if not limit.isdigit() or (after is not None and not after.isdigit()):
+        raise ValidationFailed("limit and after must be non-negative integers",
+                               details=[{"field": "limit" if not limit.isdigit() else "after",
+                                         "message": "not a non-negative integer"}])
+    return ok(container.upload_service().retry(current_tenant(router).tenant_id, upload_id, int(limit),
+                                               int(after) if after is not None else None))
 
 
 @router.post("/api/v1/videos/batch/complete/<upload_id>")

@@ -146,8 +146,11 @@ class UploadService:
                                           uploaded_bytes=rec.uploaded_bytes, failed_chunks=failed)
         return self._progress_view(session, len(rec.good), rec.uploaded_bytes, failed, status)
 
-    def retry(self, tenant_id: str, upload_id: str, limit: int = URLS_PER_RESPONSE) -> list[dict[str, Any]]:
-        """Fresh URLs for exactly the failed and missing chunks (failed first), at most `limit`."""
+    def retry(self, tenant_id: str, upload_id: str, limit: int = URLS_PER_RESPONSE,
+              after: int | None = None) -> list[dict[str, Any]]:
+        """Fresh URLs for exactly the failed and missing chunks (failed first), at most `limit`;
+        with `after`, only chunks with a higher index (a cursor for paging through a large
+        upload while earlier parts are still in flight)."""
         if not 1 <= limit <= URLS_PER_RESPONSE:
             raise ValidationFailed(f"limit must be between 1 and {URLS_PER_RESPONSE}",
                                    details=[{"field": "limit", "message": f"1..{URLS_PER_RESPONSE}"}])
@@ -157,7 +160,10 @@ class UploadService:
         rec = self._reconcile(session)
         if rec.upload_gone:
             raise Conflict("this upload expired or was aborted; start a new one with /init", code="upload_expired")
-        return self._urls(session, (sorted(rec.failed) + rec.missing)[:limit])
+        wanted = sorted(rec.failed) + rec.missing
+        if after is not None:
+            wanted = [i for i in wanted if i > after]
+        return self._urls(session, wanted[:limit])
 
     # ------------------------------------------------------------------ server-side chunk path
     def put_chunk(self, tenant_id: str, upload_id: str, chunk_index: int, offset: int, body: bytes) -> dict[str, Any]:
@@ -340,9 +346,9 @@ class UploadService:
             session.s3_key, session.multipart_upload_id, i + 1, content_length=plan.chunk_length(i),
             ttl_seconds=self._ttl)} for i in indexes]
 
-    @staticmethod
-    def _progress_view(session: UploadSession, completed: int, uploaded: int, failed: list[int],
+    def _progress_view(self, session: UploadSession, completed: int, uploaded: int, failed: list[int],
                        status: UploadStatus) -> dict[str, Any]:
+        """Also what a fresh client needs to resume with only the uploadId."""
         return {
             "uploadId": session.upload_id,
             "fileId": session.file_id,
@@ -355,6 +361,10 @@ class UploadService:
             "uploadedBytes": uploaded,
             "size": session.size,
             "mediaId": session.media_id,
+            "isChunked": session.is_chunked,
+            "chunkSize": session.chunk_size,
+            "requiredHeaders": {} if session.is_chunked else {"Content-Type": session.content_type},
+            "urlsExpireInSeconds": self._ttl,
         }
 
 

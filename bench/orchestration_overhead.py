@@ -1,0 +1,177 @@
+"""What the system adds per job, API to terminal state, on files so small that downloading them
+costs next to nothing: 50 jobs, concurrent_limit 10.
+
+overhead per job = (batch wall time - pure download time of the same 50 files) / 50
+
+The pure download time is measured in the same run by the product's own downloader
+(mediabatch YtDlpDownloader, the exact code a job runs) called directly, 10 threads at a time
+like the batch, in this process; so what remains is orchestration: API, Step Functions, the
+job's DynamoDB writes, the S3 upload, events, finalisation, polling. A plain urllib fetch of the
+same files is given too, for scale. Target (the issue): <= 30 ms a job.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench.common import (
+    POLL_INTERVAL_S,
+    Api,
+    BenchResult,
+    MediaServerProcess,
+    TableReset,
+    cloud,
+    fmt_runs,
+    fmt_s,
+    median,
+    work_dir,
+)
+from bench.tracing import PhaseTracer
+
+NAME = "orchestration_overhead"
+TITLE = "Per-job orchestration overhead (API to terminal state)"
+JOBS = 50
+FILE_BYTES = 16 * 1024
+CONCURRENT_LIMIT = 10
+TARGET_MS = 30.0
+
+
+def _pure_ytdlp(urls: list[str], scratch: Path) -> float:
+    """The 50 downloads alone, through the product's downloader, 10 at a time."""
+    from mediabatch import container
+    from mediabatch.adapters.ytdlp_downloader import DownloadSpec, YtDlpDownloader
+
+    downloader = YtDlpDownloader(container.url_policy())
+
+    def one(url: str) -> int:
+        target = Path(tempfile.mkdtemp(dir=scratch))
+        try:
+            result = downloader.download(DownloadSpec(url=url), target, lambda p: None, time.monotonic() + 120)
+            return result.path.stat().st_size
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(CONCURRENT_LIMIT) as pool:
+        sizes = list(pool.map(one, urls))
+    elapsed = time.monotonic() - started
+    if sizes != [FILE_BYTES] * len(urls):
+        raise RuntimeError(f"pure download got sizes {set(sizes)}")
+    return elapsed
+
+
+def _pure_urllib(urls: list[str]) -> float:
+    def one(url: str) -> int:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return len(response.read())
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(CONCURRENT_LIMIT) as pool:
+        sizes = list(pool.map(one, urls))
+    elapsed = time.monotonic() - started
+    if sizes != [FILE_BYTES] * len(urls):
+        raise RuntimeError(f"urllib got sizes {set(sizes)}")
+    return elapsed
+
+
+def run(quick: bool = False) -> BenchResult:
+    from tests.support.media import make_sized_file
+
+    repeats = 1 if quick else 3
+    root = work_dir("overhead-media")
+    scratch = work_dir("overhead-pure")
+    names = [f"tiny{i:02d}.mp4" for i in range(JOBS)]
+    for i, name in enumerate(names):
+        make_sized_file(root / name, FILE_BYTES, seed=1000 + i)
+    api = Api(cloud().base_url)
+    reset = TableReset()
+    tracer = PhaseTracer()
+    with MediaServerProcess(root) as server, tracer.installed():
+        urls = [server.url(n) for n in names]
+        api.run_batch(urls[:3], CONCURRENT_LIMIT)  # warm-up, not measured
+        _pure_ytdlp(urls[:3], scratch)
+
+        batch, pure, plain, cpu_per_job, items = [], [], [], [], []
+        tracer.clear()
+        for _ in range(repeats):  # interleaved, so drift hits both alike
+            pure.append(_pure_ytdlp(urls, scratch))
+            plain.append(_pure_urllib(urls))
+            reset()
+            items.append(TableReset.items())
+            cpu0 = time.process_time()
+            batch.append(api.run_batch(urls, CONCURRENT_LIMIT))
+            cpu_per_job.append((time.process_time() - cpu0) / JOBS)
+        phases = tracer.summary()
+        calls = tracer.aws_calls_per_job()
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    per_job = [(b - p) / JOBS * 1000 for b, p in zip(batch, pure, strict=True)]
+    ms = median(per_job)
+    ratio = ms / TARGET_MS
+    met = ms <= TARGET_MS
+    ms_urllib = (median(batch) - median(plain)) / JOBS * 1000
+    figures = [
+        (
+            "Workload",
+            f"{JOBS} jobs of a {FILE_BYTES // 1024} KiB file (unthrottled), concurrent_limit "
+            f"{CONCURRENT_LIMIT}; client polls every {POLL_INTERVAL_S:.1f} s "
+            f"(+-{POLL_INTERVAL_S / JOBS * 1000:.0f} ms a job of resolution)",
+        ),
+        (
+            "Baseline: pure download, product downloader in-process, 10 threads (median)",
+            f"{fmt_s(median(pure))} (runs: {fmt_runs(pure)}) = {median(pure) / JOBS * 1000:.0f} ms a file",
+        ),
+        (
+            "Reference: plain urllib GET of the same files, 10 threads (median)",
+            f"{fmt_s(median(plain))} (runs: {fmt_runs(plain)})",
+        ),
+        ("Batch of 50 through the API, POST to terminal (median)", f"{fmt_s(median(batch))} (runs: {fmt_runs(batch)})"),
+        (
+            "**Overhead per job** (batch - pure download) / 50",
+            f"**{ms:.0f} ms** (runs: {', '.join(f'{v:.0f}' for v in per_job)} ms)",
+        ),
+        ("**Ratio to target** (overhead / 30 ms)", f"**{ratio:.2f}x**"),
+        ("Overhead per job against the urllib reference instead", f"{ms_urllib:.0f} ms"),
+    ]
+    if phases:
+        figures.append(
+            (
+                "Per job in the batch (median): download / upload / rest of the function (wall)",
+                f"{phases['download'] * 1000:.0f} / {phases['upload'] * 1000:.0f} / {phases['other'] * 1000:.0f} ms; "
+                f"CPU of the job's thread {phases['cpu'] * 1000:.0f} ms",
+            )
+        )
+    if calls:
+        figures.append(
+            (
+                "Emulated AWS calls in each job (the function's own thread; the S3 upload adds its own)",
+                f"{sum(calls.values()):.1f}: "
+                + ", ".join(f"{op} {n:.1f}" for op, n in calls.items())
+                + f"; {phases['aws'] * 1000:.0f} ms of the job's wall time is spent waiting on them (median)",
+            )
+        )
+    figures.append(
+        (
+            "Process CPU per job during the batch (cloud, moto, all functions)",
+            f"{median(cpu_per_job) * 1000:.0f} ms (runs: {', '.join(f'{c * 1000:.0f}' for c in cpu_per_job)} ms)",
+        )
+    )
+    figures.append(
+        (
+            "DynamoDB items in the table when each batch started (reset between runs, see Method)",
+            ", ".join(str(n) for n in items),
+        )
+    )
+    notes = []
+    if not met:
+        notes.append(
+            f"Target missed: {ms:.0f} ms a job against {TARGET_MS:.0f} ms. See the analysis below the "
+            "generated section."
+        )
+    return BenchResult(NAME, TITLE, f"<= {TARGET_MS:.0f} ms a job", met, figures, notes)

@@ -1,0 +1,32 @@
+"""mediabatch_client: upload local video files to mediabatch (its hybrid batch-upload API).
+
+    from mediabatch_client import UploadClient
+
+    with UploadClient("http://127.0.0.1:8080", api_key) as client:
+        result = client.upload_file("holiday.mp4", on_progress=lambda p: print(f"{p.fraction:.0%}"))
+        print(result.media_id, result.media["download_url"])
+
+Files up to 150 MiB go in one presigned PUT, larger ones as S3 multipart parts sent in
+parallel (straight to S3, never through the API), each read lazily from disk while it is
+sent. `resume(upload_id, path)` finishes an interrupted upload. `python -m mediabatch_client`
+is a command line for the same. Needs only the standard library and requests.
+"""
+
+from mediabatch_client.client import API_PREFIX, ProgressCallback, UploadClient, guess_video_type
+from mediabatch_client.errors import BatchUploadError, PartUploadError, UploadError
+from mediabatch_client.models import ServerProgress, UploadProgress, UploadResult, UploadSession
+
+__all__ = [
+    "API_PREFIX",
+    "BatchUploadError",
+    "PartUploadError",
+    "ProgressCallback",
+    "ServerProgress",
+    "UploadClient",
+    "UploadError",
+    "UploadProgress",
+    "UploadResult",
+    "UploadSession",
+    "guess_video_type",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""The command line:
+
+    python -m mediabatch_client upload FILE... --api URL --key KEY [--channel ID]
+    python -m mediabatch_client resume UPLOAD_ID FILE --api URL --key KEY
+
+`--api` and `--key` default to $MEDIABATCH_API_URL and $MEDIABATCH_API_KEY (a key in the
+environment stays out of the shell's history). A progress bar goes to stderr; one line per
+file to stdout: its name, media id and upload id (or the error, with the upload id to resume).
+Exit status: 0 all uploaded, 1 some failed, 2 usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TextIO
+
+from mediabatch_client.client import MAX_WORKERS_LIMIT, UploadClient
+from mediabatch_client.errors import BatchUploadError, UploadError
+from mediabatch_client.models import UploadProgress, UploadResult
+
+
+def human(n_bytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n_bytes) < 1024 or unit == "GiB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.1f} TiB"  # pragma: no cover - the loop returns
+
+
+class ProgressBar:
+    """All files of a call as one bar: ``[#####.....]  48.2%  1.2 GiB/2.5 GiB  85.3 MiB/s  1/3 files``.
+
+    On a terminal it redraws in place (at most 10 times a second); elsewhere (a log) it prints a
+    line at every further 10 %."""
+
+    def __init__(self, total_bytes: int, total_files: int, stream: TextIO | None = None, width: int = 30) -> None:
+        self.total_bytes = max(1, total_bytes)
+        self.total_files = total_files
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = self.stream.isatty()
+        self._files: dict[str, UploadProgress] = {}
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._start_bytes: int | None = None
+        self._last_draw = 0.0
+        self._last_decile = -1
+
+    def __call__(self, progress: UploadProgress) -> None:
+        with self._lock:
+            self._files[progress.upload_id] = progress
+            if self._start_bytes is None:
+                self._start_bytes = progress.bytes_done  # bytes a resumed upload already had
+            self._draw(force=progress.completed)
+
+    def line(self) -> str:
+        done = sum(p.bytes_done for p in self._files.values())
+        fraction = min(1.0, done / self.total_bytes)
+        filled = int(fraction * self.width)
+        elapsed = max(1e-6, time.monotonic() - self._started)
+        rate = max(0, done - (self._start_bytes or 0)) / elapsed
+        completed = sum(1 for p in self._files.values() if p.completed)
+        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}%  {human(done)}/"
+                f"{human(self.total_bytes)}  {human(rate)}/s  {completed}/{self.total_files} files")
+
+    def _draw(self, force: bool) -> None:
+        now = time.monotonic()
+        if self.tty:
+            if force or now - self._last_draw >= 0.1:
+                self._last_draw = now
+                self.stream.write("\r" + self.line())
+                self.stream.flush()
+            return
+        done = sum(p.bytes_done for p in self._files.values())
+        decile = int(10 * min(1.0, done / self.total_bytes))
+        if decile > self._last_decile or force:
+            self._last_decile = decile
+            self.stream.write(self.line() + "\n")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        with self._lock:
+            if self.tty:
+                self.stream.write("\r" + self.line() + "\n")
+                self.stream.flush()
+
+
+class _Seen:
+    """Remembers each file's latest progress (its upload id, for an interrupted call) and
+    passes it on to the bar."""
+
+    def __init__(self, bar: ProgressBar | None) -> None:
+        self.bar = bar
+        self.latest: dict[str, UploadProgress] = {}
+
+    def __call__(self, progress: UploadProgress) -> None:
+        self.latest[progress.upload_id] = progress
+        if self.bar is not None:
+            self.bar(progress)
+
+    def unfinished(self) -> list[UploadProgress]:
+        return [p for p in self.latest.values() if not p.completed]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mediabatch_client",
+                                     description="Upload video files to mediabatch.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--api", default=os.environ.get("MEDIABATCH_API_URL"),
+                        help="API base URL, e.g. http://127.0.0.1:8080 (default: $MEDIABATCH_API_URL)")
+    common.add_argument("--key", default=os.environ.get("MEDIABATCH_API_KEY"),
+                        help="API key (default: $MEDIABATCH_API_KEY)")
+    common.add_argument("--workers", type=int, default=8, help=f"chunks sent at once (1-{MAX_WORKERS_LIMIT})")
+    common.add_argument("--retries", type=int, default=3, help="retries per chunk")
+    common.add_argument("--quiet", action="store_true", help="no progress bar")
+    sub = parser.add_subparsers(dest="command", required=True)
+    upload = sub.add_parser("upload", parents=[common], help="upload files (up to 150 MiB in one PUT, larger in parts)")
+    upload.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    upload.add_argument("--channel", default=None, help="channel id")
+    resume = sub.add_parser("resume", parents=[common], help="finish an interrupted upload")
+    resume.add_argument("upload_id", metavar="UPLOAD_ID")
+    resume.add_argument("file", type=Path, metavar="FILE")
+    return parser
+
+
+def _report(result: UploadResult, out: TextIO) -> None:
+    out.write(f"{result.path.name}\tmedia {result.media_id}\tupload {result.upload_id}\t"
+              f"{human(result.media.get('size') or 0)}\n")
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.api or not args.key:
+        parser.error("--api and --key are required (or $MEDIABATCH_API_URL and $MEDIABATCH_API_KEY)")
+    if not 1 <= args.workers <= MAX_WORKERS_LIMIT:
+        parser.error(f"--workers must be between 1 and {MAX_WORKERS_LIMIT}")
+    paths: list[Path] = args.files if args.command == "upload" else [args.file]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        parser.error(f"not a file: {', '.join(missing)}")
+    bar = None if args.quiet else ProgressBar(sum(p.stat().st_size for p in paths), len(paths), err)
+    seen = _Seen(bar)
+    failed = 0
+    with UploadClient(args.api, args.key, max_workers=args.workers, part_retries=max(0, args.retries)) as client:
+        try:
+            if args.command == "upload":
+                try:
+                    results = client.upload_files(paths, channel_id=args.channel, on_progress=seen)
+                except BatchUploadError as exc:
+                    results, failed = exc.results, len(exc.errors)
+                    for path, error in exc.errors.items():
+                        err.write(f"{path.name}\tFAILED\t{error}\n")
+                        if error.upload_id:
+                            err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} "
+                                      f"{path}\n")
+            else:
+                results = [client.resume(args.upload_id, args.file, on_progress=seen)]
+        except UploadError as exc:
+            if bar:
+                bar.finish()
+            err.write(f"error: {exc}\n")
+            return 1
+        except KeyboardInterrupt:
+            if bar:
+                bar.finish()
+            err.write("interrupted; chunks already sent stay in S3 for a day. To continue:\n")
+            for progress in seen.unfinished():
+                err.write(f"  python -m mediabatch_client resume {progress.upload_id} {progress.path}\n")
+            return 130
+    if bar:
+        bar.finish()
+    for result in results:
+        _report(result, out)
+    return 1 if failed else 0
