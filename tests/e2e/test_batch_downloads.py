@@ -192,3 +192,20 @@ def test_large_direct_file_is_uploaded_while_it_downloads_and_arrives_intact(
     assert digest.hexdigest() == sha256(source.read_bytes())
     assert not [u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
                 if created["batch_id"] in u["Key"]], "a multipart upload was left behind"
+
+
+def test_subtitles_are_stored_next_to_the_video_and_linked(api: Api, media: MediaSet,
+                                                           media_server: MediaServer) -> None:
+    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello from the subtitles\n"
+    (media.root / "subs.en.vtt").write_text(vtt)
+    (media.root / "subtitled.html").write_text(
+        '<html><head><title>Subtitled</title></head><body><video src="clip.mp4">'
+        '<track kind="subtitles" src="subs.en.vtt" srclang="en" label="English"></video></body></html>')
+    created = api.create_batch(urls=[media_server.url("/subtitled.html")], download_subtitles=True).json()
+    final = api.wait_for(created["batch_id"])
+    info = final["jobs"][0]["file_info"]
+    assert final["status"] == "completed", final
+    (sub,) = info["subtitles"]
+    assert sub["lang"] == "en" and sub["filepath"].startswith(f"batch/{created['batch_id']}/")
+    assert sub["filepath"].endswith(".en.vtt")
+    assert "Hello from the subtitles" in requests.get(sub["download_url"], timeout=30).text

@@ -27,10 +27,10 @@ from mediabatch.adapters.ytdlp_downloader import (
 from mediabatch.catalog.models import MediaItem, ProcessingState
 from mediabatch.catalog.service import build_item
 from mediabatch.downloads.finalizer import BatchFinalizer
-from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus
+from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus, Subtitle
 from mediabatch.downloads.service import job_index
 from mediabatch.downloads.views import job_event_detail
-from mediabatch.paths import render_path, tenant_key, with_suffix
+from mediabatch.paths import render_path, sanitize_component, tenant_key, with_suffix
 from mediabatch.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -161,10 +161,12 @@ class _Transfer:
         else:
             size = self._storage.upload_file(result.path, key, content_type)
         self._upload = None
+        subtitles = []
         for lang, sub_path in result.subtitles.items():
-            sub_rel = relative.rsplit(".", 1)[0] + f".{lang}{sub_path.suffix}"
-            self._storage.upload_file(sub_path, tenant_key(self._batch.tenant_id, sub_rel),
-                                      guess_content_type(sub_rel))
+            sub_rel = relative.rsplit(".", 1)[0] + f".{sanitize_component(lang, fallback='und')}{sub_path.suffix}"
+            sub_key = tenant_key(self._batch.tenant_id, sub_rel)
+            self._storage.upload_file(sub_path, sub_key, guess_content_type(sub_rel))
+            subtitles.append(Subtitle(lang=lang, filepath=sub_rel, s3_key=sub_key))
         # Deterministic id: a re-run of the same job registers the same media item, never a second.
         media_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mediabatch:{self._job.tenant_id}:{self._job.job_id}"))
         self._media = build_item(
@@ -174,7 +176,7 @@ class _Transfer:
                       "job_id": self._job.job_id},
             processing=ProcessingState.NOT_REQUESTED)
         file_info = FileInfo(filename=filename, filepath=relative, size_bytes=size, content_type=content_type,
-                             s3_key=key, media_id=media_id)
+                             s3_key=key, media_id=media_id, subtitles=subtitles)
         return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,
                 "total_bytes": size}
 

@@ -65,6 +65,12 @@ class BatchDownloadRequest(BatchOptions):
         return BatchOptions.model_validate(self.model_dump(exclude={"urls"}))
 
 
+class Subtitle(BaseModel):
+    lang: str
+    filepath: str
+    s3_key: str
+
+
 class FileInfo(BaseModel):
     filename: str
     filepath: str
@@ -72,6 +78,7 @@ class FileInfo(BaseModel):
     content_type: str
     s3_key: str
     media_id: str | None = None
+    subtitles: list[Subtitle] = Field(default_factory=list)
 
 
 class JobRecord(BaseModel):

@@ -27,6 +27,9 @@ def job_view(job: JobRecord, links: LinkSigner) -> dict[str, Any]:
             "size_bytes": job.file_info.size_bytes,
             "content_type": job.file_info.content_type,
             "media_id": job.file_info.media_id,
+            "subtitles": [{"lang": sub.lang, "filepath": sub.filepath,
+                           "download_url": links.download_url(sub.s3_key, sub.filepath.rsplit("/", 1)[-1])}
+                          for sub in job.file_info.subtitles],
             "download_url": links.download_url(job.file_info.s3_key, job.file_info.filename),
         }
     return {
