@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from mediabatch_client.client import MAX_WORKERS_LIMIT, UploadClient
+from mediabatch_client.client import UploadClient
 from mediabatch_client.errors import BatchUploadError, UploadError
 from mediabatch_client.models import UploadProgress, UploadResult
 
@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="API base URL, e.g. http://127.0.0.1:8080 (default: $MEDIABATCH_API_URL)")
     common.add_argument("--key", default=os.environ.get("MEDIABATCH_API_KEY"),
                         help="API key (default: $MEDIABATCH_API_KEY)")
-    common.add_argument("--workers", type=int, default=8, help=f"chunks sent at once (1-{MAX_WORKERS_LIMIT})")
+    common.add_argument("--workers", type=int, default=8, help="chunks sent at once (at least 1)")
     common.add_argument("--retries", type=int, default=3, help="retries per chunk")
     common.add_argument("--quiet", action="store_true", help="no progress bar")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     args = parser.parse_args(argv)
     if not args.api or not args.key:
         parser.error("--api and --key are required (or $MEDIABATCH_API_URL and $MEDIABATCH_API_KEY)")
-    if not 1 <= args.workers <= MAX_WORKERS_LIMIT:
-        parser.error(f"--workers must be between 1 and {MAX_WORKERS_LIMIT}")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     paths: list[Path] = args.files if args.command == "upload" else [args.file]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:

@@ -14,8 +14,10 @@ The flow (docs: /work/shared/seeds/batch-upload-frontend.md, server: mediabatch.
 3. ``POST /api/v1/videos/batch/complete/{uploadId}`` registers the media item.
 
 `resume(upload_id, path)` finishes an interrupted upload from nothing but its uploadId and
-the local file: ``GET /progress`` says how much S3 already has, ``POST /retry`` pages give URLs
-for exactly the chunks still missing (or stored with the wrong size).
+the local file: ``GET /progress`` says how the file was cut (chunk size, headers) and how much
+S3 already has; ``POST /retry`` pages give URLs for exactly the chunks still missing (or stored
+with the wrong size). Pages are asked with ``?after=`` (a cursor: only chunks above that index),
+so a page brings chunks not yet known whatever is still in flight.
 
 Thread safety: one `UploadClient` may be used by one call at a time per thread; progress
 callbacks are called one at a time (under a lock), from the worker threads.
@@ -34,6 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -43,14 +46,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from mediabatch_client.errors import BatchUploadError, PartUploadError, UploadError
-from mediabatch_client.models import (
-    SINGLE_PUT_MAX_BYTES,
-    ServerProgress,
-    UploadProgress,
-    UploadResult,
-    UploadSession,
-    chunk_size_for,
-)
+from mediabatch_client.models import ServerProgress, UploadProgress, UploadResult, UploadSession
 
 __all__ = ["API_PREFIX", "MAX_FILES_PER_INIT", "SEND_BLOCK", "URLS_PER_PAGE", "ProgressCallback", "UploadClient",
            "guess_video_type"]
@@ -61,7 +57,6 @@ API_PREFIX = "/api/v1/videos/batch"
 MAX_FILES_PER_INIT = 5  # the server's limit per POST /init
 URLS_PER_PAGE = 1000  # the server's limit per answer (POST /retry?limit=)
 SEND_BLOCK = 1024 * 1024  # bytes read from the file and handed to the socket at a time
-MAX_WORKERS_LIMIT = 64  # well under a page of URLs: paging relies on it (see _FileTransfer.fetch_page)
 _PROGRESS_STEP = 256 * 1024  # callbacks at most every this many bytes of a file (and at each chunk)
 _RETRYABLE_API_STATUS = frozenset({429, 500, 502, 503, 504})
 _RETRYABLE_S3_CODES = frozenset({"RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable",
@@ -208,7 +203,11 @@ class _Job:
 @dataclass
 class _FileTransfer:
     """The state of one file's upload within one call. Only the scheduling thread touches it,
-    except `urls` (guarded by `lock`), which a worker refreshes after a 403."""
+    except `urls` (guarded by `lock`), which a worker refreshes after a 403.
+
+    URLs come from POST /init, then from POST /retry pages asked with ``?after=``: to refresh
+    (or get the first URLs of) the queued chunks from a given one on, and, on resume, to
+    discover the chunks S3 lacks page by page (`cursor`: the last chunk the pages listed)."""
 
     client: UploadClient
     path: Path
@@ -216,6 +215,8 @@ class _FileTransfer:
     tracker: _Tracker
     needed: int  # how many chunks this call must send
     resumed: bool = False
+    discovering: bool = False  # resume: chunks above `cursor` are not listed yet
+    cursor: int = -1  # resume: the last chunk index a discovery page listed (the next page's ?after=)
     queue: deque[int] = field(default_factory=deque)
     known: set[int] = field(default_factory=set)  # every chunk ever queued
     urls: dict[int, tuple[str, float]] = field(default_factory=dict)  # chunk -> (URL, monotonic time it was signed)
@@ -223,8 +224,8 @@ class _FileTransfer:
     done: set[int] = field(default_factory=set)
     failed: dict[int, str] = field(default_factory=dict)
     completing: bool = False
-    exhausted: bool = False  # the server lists no chunk this call does not already know
-    fetched_at_mark: int = -1  # progress mark at the last POST /retry (no refetch until a chunk ends)
+    swept: bool = False  # an unpaged POST /retry found nothing more to send: no further one
+    last_fetch: tuple[int, int | None] | None = None  # (progress mark, after) of the last refresh
     result: UploadResult | None = None
     error: UploadError | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -258,30 +259,17 @@ class _FileTransfer:
                     new += 1
         return new
 
-    def fetch_page(self) -> None:
-        """POST /retry: URLs for the failed and missing chunks, lowest first. Chunks in flight
-        are missing too, and come first: they are at most `max_workers` of the page, so each
-        page still brings new chunks (hence MAX_WORKERS_LIMIT)."""
-        self.fetched_at_mark = self._mark()
-        page = self.client.retry_urls(self.session.upload_id, self.client.urls_per_page)
-        new = self.add_urls(page, discover=len(self.known) < self.needed)
-        if new == 0 and not self.inflight and len(self.known) < self.needed:
-            self.exhausted = True
-
     def next_job(self, window: int) -> _Job | None:
         """The next thing to do for this file, or None (finished, or waiting for chunks in flight)."""
         if self.finished or self.completing:
             return None
-        if self._should_fetch(window):
-            self.fetch_page()
+        self._fetch_if_due(window)
         if self.queue:
             if not self._has_fresh_url(self.queue[0]):
                 if self.inflight:
                     return None  # ask again once a chunk in flight ends
-                if self.failed:  # failed chunks fill the server's page of missing ones
-                    raise self._parts_failed()
-                raise UploadError(f"the server gave no URL for chunk {self.queue[0]}", code="no_urls",
-                                  upload_id=self.session.upload_id, path=self.path)
+                raise UploadError(f"the server gave no URL for chunk {self.queue[0]} (it does not list it as missing)",
+                                  code="no_urls", upload_id=self.session.upload_id, path=self.path)
             index = self.queue.popleft()
             with self.lock:
                 url, _ = self.urls.pop(index)
@@ -289,8 +277,6 @@ class _FileTransfer:
             return _Job(self, index, url)
         if self.inflight:
             return None
-        if len(self.known) < self.needed:
-            self.exhausted = True  # POST /retry, asked since the last chunk ended, listed nothing new
         if self.failed:
             raise self._parts_failed()
         self.completing = True
@@ -303,17 +289,29 @@ class _FileTransfer:
             + ". The other chunks are stored: resume(upload_id, path) sends only what is missing.",
             failed_chunks=list(self.failed), causes=self.failed, upload_id=self.session.upload_id, path=self.path)
 
-    def _should_fetch(self, window: int) -> bool:
-        """Ask POST /retry (at most once between two chunk ends) when chunks still to be found
-        run low (resume), or when the next chunks' URLs are missing or about to expire."""
-        if self.fetched_at_mark == self._mark():
-            return False
-        if not self.exhausted and len(self.known) < self.needed and len(self.queue) < window:
-            return True
-        if not self.queue:
-            return False
-        ahead = self.queue[min(len(self.queue) - 1, window)]
-        return not self._has_fresh_url(self.queue[0]) or not self._has_fresh_url(ahead)
+    def _fetch_if_due(self, window: int) -> None:
+        """Ask POST /retry for the next discovery page when the queue runs low (resume); for
+        URLs when one of the next `window` + 1 queued chunks has none (or one about to expire),
+        from that chunk on (the same question at most once between two chunk ends); and, once
+        pages and chunks are through but fewer chunks were found than /progress said were
+        lacking, unpaged (nothing in flight then: the answer is exactly what S3 lacks)."""
+        if self.discovering and len(self.queue) < window:
+            page = self.client.retry_urls(self.session.upload_id, after=self.cursor if self.cursor >= 0 else None)
+            self.add_urls(page, discover=True)
+            if page:
+                self.cursor = list(page)[-1]  # failed chunks come first, then missing ones in order
+            self.discovering = len(page) >= self.client.urls_per_page
+        first = next((i for i in islice(self.queue, window + 1) if not self._has_fresh_url(i)), None)
+        if first is not None:
+            key = (self._mark(), first - 1 if first > 0 else None)
+            if self.last_fetch != key:
+                self.last_fetch = key
+                self.add_urls(self.client.retry_urls(self.session.upload_id, after=key[1]), discover=False)
+            return
+        if (not self.queue and not self.inflight and not self.discovering and not self.swept
+                and len(self.known) < self.needed):
+            # A page of nothing but failed chunks can hide missing ones below its last index.
+            self.swept = self.add_urls(self.client.retry_urls(self.session.upload_id), discover=True) == 0
 
     def _has_fresh_url(self, index: int) -> bool:
         with self.lock:
@@ -371,22 +369,20 @@ class UploadClient:
     ...     results = client.upload_files([Path("a.mp4"), Path("b.mov")], channel_id="holidays")
     ...     print([r.media_id for r in results])
 
-    `max_workers`: chunks sent at once (per call, across its files; 1 to 64). `part_retries`:
+    `max_workers`: chunks sent at once (per call, across its files; at least 1). `part_retries`:
     further attempts per chunk after the first. `session`: a requests.Session to use (e.g. with
     proxies or a custom adapter); the client's own has a connection pool of `max_workers`.
     The API key is sent to the API only, never to the storage URLs. `timeout`: requests'
     (connect, read) seconds for every request. `retry_backoff`: the first retry's delay in
     seconds (doubling each time, jittered, at most 30 s). `urls_per_page`: URLs asked per
-    POST /retry (the server's maximum, 1000; more than twice `max_workers`).
+    POST /retry (default the server's maximum, 1000).
     """
 
     def __init__(self, base_url: str, api_key: str, *, max_workers: int = 8, part_retries: int = 3,
                  session: requests.Session | None = None, timeout: Timeout = (10.0, 300.0),
                  retry_backoff: float = 0.5, api_retries: int = 3, urls_per_page: int = URLS_PER_PAGE) -> None:
-        if not 1 <= max_workers <= MAX_WORKERS_LIMIT:
-            raise ValueError(f"max_workers must be between 1 and {MAX_WORKERS_LIMIT}")
-        if urls_per_page <= 2 * max_workers:
-            raise ValueError("urls_per_page must be more than twice max_workers (chunks in flight take page space)")
+        if max_workers < 1 or urls_per_page < 1:
+            raise ValueError("max_workers and urls_per_page must be >= 1")
         if part_retries < 0 or api_retries < 0:
             raise ValueError("part_retries and api_retries must be >= 0")
         if not api_key:
@@ -463,38 +459,23 @@ class UploadClient:
         except BatchUploadError as exc:
             raise next(iter(exc.errors.values())) from None
 
-    def resume(self, upload_id: str, path: PathLike, on_progress: ProgressCallback | None = None, *,
-               chunk_size: int | None = None, content_type: str | None = None) -> UploadResult:
+    def resume(self, upload_id: str, path: PathLike, on_progress: ProgressCallback | None = None) -> UploadResult:
         """Finish an upload begun elsewhere (another process, a browser) from its uploadId and
         the local file: sends only the chunks S3 lacks (or holds with the wrong size), then
-        completes. An upload already completed just returns its media item.
-
-        `chunk_size` (multipart) and `content_type` (single PUT, which must match the one
-        declared at init) are worked out from the server's answers; pass them only if the
-        upload was opened with other values."""
+        completes. An upload already completed just returns its media item. How the file was
+        cut (chunk size, the single PUT's Content-Type) comes from GET /progress."""
         local, size = self._local_file(path)
         progress = self.progress(upload_id)
         if size != progress.size:
             raise UploadError(f"{local} has {size} bytes; upload {upload_id} expects {progress.size}",
                               code="local_file_changed", path=local, upload_id=upload_id)
-        is_chunked = progress.size > SINGLE_PUT_MAX_BYTES or progress.total_chunks > 1
-        if is_chunked:
-            chunk = chunk_size or chunk_size_for(progress.size, progress.total_chunks)
-            headers: dict[str, str] = {}
-        else:
-            chunk = progress.size
-            ctype = content_type or guess_video_type(progress.filename) or guess_video_type(local.name)
-            headers = {"Content-Type": ctype} if ctype else {}
-        session = UploadSession(upload_id=upload_id, file_id=progress.file_id, filename=progress.filename,
-                                size=progress.size, is_chunked=is_chunked, total_chunks=progress.total_chunks,
-                                chunk_size=chunk, presigned_urls=(), presigned_urls_complete=False,
-                                required_headers=headers, urls_expire_in_seconds=3600, status=progress.status)
+        session = progress.as_session()
         # "completed": /complete gives the item again. "failed": S3 no longer has the multipart
         # upload; /complete registers the file if S3 finished it, else says upload_expired.
         needed = 0 if progress.status in ("completed", "failed") else progress.total_chunks - progress.completed_count
         tracker = _Tracker(self._progress_lock, on_progress, local, session, bytes_done=progress.uploaded_bytes,
                            chunks_done=progress.completed_count)
-        transfer = _FileTransfer(self, local, session, tracker, needed=needed, resumed=True)
+        transfer = _FileTransfer(self, local, session, tracker, needed=needed, resumed=True, discovering=needed > 0)
         self._run([transfer])
         if transfer.error is not None:
             raise transfer.error
@@ -521,11 +502,14 @@ class UploadClient:
         data = self._api("GET", f"/progress/{quote(upload_id, safe='')}")
         return ServerProgress.from_api(data)
 
-    def retry_urls(self, upload_id: str, limit: int | None = None) -> dict[int, str]:
-        """POST /retry/{uploadId}?limit=: fresh URLs for the failed and missing chunks (at most
-        `limit`, default `urls_per_page`; failed ones first, then missing ones, lowest index first)."""
-        limit = self.urls_per_page if limit is None else limit
-        data = self._api("POST", f"/retry/{quote(upload_id, safe='')}", params={"limit": limit})
+    def retry_urls(self, upload_id: str, limit: int | None = None, after: int | None = None) -> dict[int, str]:
+        """POST /retry/{uploadId}?limit=&after=: fresh URLs for the failed and missing chunks (at
+        most `limit`, default `urls_per_page`; failed ones first, then missing ones, lowest index
+        first; with `after`, only chunks with a higher index), in the server's order."""
+        params = {"limit": self.urls_per_page if limit is None else limit}
+        if after is not None:
+            params["after"] = after
+        data = self._api("POST", f"/retry/{quote(upload_id, safe='')}", params=params)
         if not isinstance(data, list):
             raise UploadError(f"POST /retry answered {data!r:.200}", code="unexpected_response")
         try:
@@ -646,12 +630,13 @@ class UploadClient:
                 url = self._fresh_url(transfer, index)
 
     def _fresh_url(self, transfer: _FileTransfer, index: int) -> str:
-        """A newly signed URL for one chunk (POST /retry); refreshes the file's queued URLs too."""
-        page = self.retry_urls(transfer.session.upload_id)
+        """A newly signed URL for one chunk (POST /retry from that chunk on); refreshes the URLs of
+        the file's queued chunks after it too."""
+        page = self.retry_urls(transfer.session.upload_id, after=index - 1 if index > 0 else None)
         transfer.add_urls(page, discover=False)
         if index not in page:
-            raise UploadError(f"POST /retry gave no URL for chunk {index} (the server lists it as stored, or "
-                              f"beyond its first {self.urls_per_page} missing chunks)", code="no_urls",
+            raise UploadError(f"POST /retry gave no URL for chunk {index} (the server does not list it as "
+                              "missing)", code="no_urls",
                               upload_id=transfer.session.upload_id, path=transfer.path)
         return page[index]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,37 +9,7 @@ from typing import Any
 
 from mediabatch_client.errors import UploadError
 
-__all__ = [
-    "DEFAULT_PART_BYTES",
-    "MAX_PARTS",
-    "SINGLE_PUT_MAX_BYTES",
-    "ServerProgress",
-    "UploadProgress",
-    "UploadResult",
-    "UploadSession",
-    "chunk_size_for",
-]
-
-MiB = 2**20
-SINGLE_PUT_MAX_BYTES = 150 * MiB  # the server's rule: up to 150 MiB in one PUT, above that in parts
-DEFAULT_PART_BYTES = 16 * MiB
-MAX_PARTS = 10_000  # S3's limit on parts per multipart upload
-
-
-def chunk_size_for(size: int, total_chunks: int) -> int:
-    """The chunk size the server chose for a file of `size` bytes cut into `total_chunks`
-    (its documented plan: one chunk up to 150 MiB; else 16 MiB parts, larger, in whole MiB,
-    when 16 MiB would need more than 10,000 parts).
-
-    Needed only by `resume`, because GET /progress does not return the chunk size; raises
-    UploadError if the plan does not give `total_chunks` (the server's plan has changed: pass
-    `chunk_size=` to `resume`)."""
-    multipart_chunk = max(DEFAULT_PART_BYTES, math.ceil(size / MAX_PARTS / MiB) * MiB)
-    chunk = size if size <= SINGLE_PUT_MAX_BYTES else multipart_chunk
-    if chunk <= 0 or math.ceil(size / chunk) != total_chunks:
-        raise UploadError(f"cannot tell the chunk size of a {size}-byte file in {total_chunks} chunks; "
-                          "pass chunk_size= explicitly", code="unknown_chunk_size")
-    return chunk
+__all__ = ["ServerProgress", "UploadProgress", "UploadResult", "UploadSession"]
 
 
 def _str(data: Mapping[str, Any], key: str) -> str:
@@ -57,6 +26,22 @@ def _int(data: Mapping[str, Any], key: str) -> int:
         raise UploadError(f"the server's answer has no integer {key!r}: {dict(data)!r:.300}",
                           code="unexpected_response")
     return value
+
+
+def _bool(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise UploadError(f"the server's answer has no boolean {key!r}: {dict(data)!r:.300}",
+                          code="unexpected_response")
+    return value
+
+
+def _headers(data: Mapping[str, Any]) -> dict[str, str]:
+    headers = data.get("requiredHeaders") or {}
+    if not isinstance(headers, dict):
+        raise UploadError(f"the server's answer has malformed requiredHeaders: {dict(data)!r:.300}",
+                          code="unexpected_response")
+    return {str(k): str(v) for k, v in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -83,16 +68,15 @@ class UploadSession:
     @classmethod
     def from_api(cls, data: Mapping[str, Any], size: int) -> UploadSession:
         urls = data.get("presignedUrls")
-        headers = data.get("requiredHeaders") or {}
-        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls) or not isinstance(headers, dict):
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
             raise UploadError(f"malformed upload session: {dict(data)!r:.300}", code="unexpected_response")
         return cls(
             upload_id=_str(data, "uploadId"), file_id=_str(data, "fileId"), filename=_str(data, "filename"),
             size=size, is_chunked=bool(data.get("isChunked")), total_chunks=_int(data, "totalChunks"),
             chunk_size=_int(data, "chunkSize"), presigned_urls=tuple(urls),
             presigned_urls_complete=bool(data.get("presignedUrlsComplete", len(urls) == data.get("totalChunks"))),
-            required_headers={str(k): str(v) for k, v in headers.items()},
-            urls_expire_in_seconds=int(data.get("urlsExpireInSeconds") or 3600), status=str(data.get("status", "")),
+            required_headers=_headers(data), urls_expire_in_seconds=int(data.get("urlsExpireInSeconds") or 3600),
+            status=str(data.get("status", "")),
         )
 
     def chunk_range(self, index: int) -> tuple[int, int]:
@@ -105,7 +89,9 @@ class UploadSession:
 
 @dataclass(frozen=True)
 class ServerProgress:
-    """GET /progress: the server's view, reconciled against S3."""
+    """GET /progress: the server's view, reconciled against S3, and how the upload was cut
+    (`is_chunked`, `chunk_size`, `required_headers`, `urls_expire_in_seconds`, as POST /init
+    said): all a fresh client needs to resume with nothing but the uploadId."""
 
     upload_id: str
     file_id: str
@@ -118,6 +104,10 @@ class ServerProgress:
     uploaded_bytes: int
     size: int
     media_id: str | None
+    is_chunked: bool
+    chunk_size: int
+    required_headers: Mapping[str, str]
+    urls_expire_in_seconds: int
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> ServerProgress:
@@ -129,6 +119,17 @@ class ServerProgress:
             failed_chunks=tuple(int(i) for i in failed), total_chunks=_int(data, "totalChunks"),
             completed_count=_int(data, "completedCount"), uploaded_bytes=_int(data, "uploadedBytes"),
             size=_int(data, "size"), media_id=media_id if isinstance(media_id, str) else None,
+            is_chunked=_bool(data, "isChunked"), chunk_size=_int(data, "chunkSize"),
+            required_headers=_headers(data), urls_expire_in_seconds=_int(data, "urlsExpireInSeconds"),
+        )
+
+    def as_session(self) -> UploadSession:
+        """The upload as a session without URLs (POST /retry gives them), to send what S3 lacks."""
+        return UploadSession(
+            upload_id=self.upload_id, file_id=self.file_id, filename=self.filename, size=self.size,
+            is_chunked=self.is_chunked, total_chunks=self.total_chunks, chunk_size=self.chunk_size,
+            presigned_urls=(), presigned_urls_complete=False, required_headers=self.required_headers,
+            urls_expire_in_seconds=self.urls_expire_in_seconds, status=self.status,
         )
 
 

@@ -3,7 +3,8 @@
 through presigned URLs, and the stored bytes checked against the source.
 
 Faults (a part that never gets through, an expired URL, a 503) come from a requests.Session
-handed to the client (`session=`): it records every request and can answer some itself."""
+handed to the client (`session=`): it records every request (and every POST /retry page it
+got) and can answer some itself, or hold one back."""
 
 from __future__ import annotations
 
@@ -35,13 +36,16 @@ Fault = Callable[[str, str], "requests.Response | Exception | None"]
 
 
 class HookedSession(requests.Session):
-    """Records every request; `fault(method, url)` may answer one instead of the network
-    (a Response) or fail it (an Exception)."""
+    """Records every request, and each POST /retry page as (its query, the chunk indexes it
+    listed); `fault(method, url)` may answer one instead of the network (a Response) or fail it
+    (an Exception), or hold it back (by blocking); `on_page()` is called after a page is recorded."""
 
-    def __init__(self, fault: Fault | None = None) -> None:
+    def __init__(self, fault: Fault | None = None, on_page: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.fault = fault
+        self.on_page = on_page
         self.calls: list[tuple[str, str, dict[str, str]]] = []
+        self.pages: list[tuple[dict[str, list[str]], list[int]]] = []
         self._lock = threading.Lock()
 
     def request(self, method, url, *args, **kwargs):
@@ -52,7 +56,14 @@ class HookedSession(requests.Session):
             raise outcome
         if isinstance(outcome, requests.Response):
             return outcome
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        if method == "POST" and "/retry/" in url and response.status_code == 200:
+            with self._lock:
+                self.pages.append((parse_qs(urlsplit(response.url).query),
+                                   [item["chunkIndex"] for item in response.json()["data"]]))
+            if self.on_page:
+                self.on_page()
+        return response
 
     def puts(self) -> list[tuple[str, dict[str, str]]]:
         return [(url, headers) for method, url, headers in self.calls if method == "PUT"]
@@ -178,25 +189,46 @@ def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(
     assert sha256_url(item["download_url"]) == (sha256_file(big_file), BIG_SIZE)
 
 
-def lower_url_page_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Answers carry at most SMALL_PAGE URLs from now on (the server's limit is 1000: paging past
+def lower_url_page_size(monkeypatch: pytest.MonkeyPatch, size: int = SMALL_PAGE) -> None:
+    """Answers carry at most `size` URLs from now on (the server's limit is 1000: paging past
     it would take a file of over 16 GB). The API runs in this process, so its limit can be
     lowered here."""
     import mediabatch.uploads.service as service
 
-    monkeypatch.setattr(service, "URLS_PER_RESPONSE", SMALL_PAGE)
+    monkeypatch.setattr(service, "URLS_PER_RESPONSE", size)
 
 
-def test_urls_beyond_the_first_answer_are_fetched_page_by_page_as_the_upload_goes(
+def test_url_pages_come_with_after_while_earlier_parts_are_still_being_sent(
         cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lower_url_page_size(monkeypatch)
-    session = HookedSession()
-    client = client_for(cloud, session=session, max_workers=2, urls_per_page=SMALL_PAGE)
+    """Init signs chunks 0-2, pages of 3 bring the rest. Chunk 0 is held back until every page
+    has come: the pages start after the chunks the client already has, so chunks still being
+    sent (more of them than a page holds) never take a page's room."""
+    page = 3
+    lower_url_page_size(monkeypatch, page)
+    all_listed = threading.Event()
+    held: list[bool] = []
+
+    def on_page() -> None:
+        if any(9 in chunks for _, chunks in session.pages):
+            all_listed.set()
+
+    def fault(method: str, url: str) -> None:
+        if method == "PUT" and part_number(url) == 1:
+            held.append(all_listed.wait(30))
+            held.append(len(session.pages))
+        return None
+
+    session = HookedSession(fault, on_page)
+    client = client_for(cloud, session=session, max_workers=4, urls_per_page=page)
     result = client.upload_file(big_file)
 
-    init = [url for _, url, _ in session.calls if url.endswith("/init")]
-    pages = [url for _, url, _ in session.calls if "/retry/" in url]
-    assert len(init) == 1 and len(pages) >= 2  # 10 chunks, 5 URLs an answer
+    assert held == [True, len(session.pages)]  # chunk 0 went only after the last page
+    assert len(session.pages) == 3  # chunks 3-9, 3 URLs a page: no page asked twice, none wasted
+    listed = [i for _, chunks in session.pages for i in chunks]
+    assert sorted(listed) == list(range(3, 10))  # each chunk listed once; never chunk 0, missing all along
+    for query, chunks in session.pages:
+        after = int(query["after"][0])
+        assert query["limit"] == [str(page)] and chunks and min(chunks) > after
     assert session.part_numbers() == list(range(1, 11))  # every part once, none twice
     assert sha256_url(result.media["download_url"]) == (sha256_file(big_file), BIG_SIZE)
 
@@ -215,21 +247,91 @@ def test_an_interrupted_upload_is_resumed_by_a_fresh_client_from_its_upload_id(
     del first, session
 
     # The fresh client learns what is missing from POST /retry pages; with pages of 5 URLs the
-    # 6 missing chunks take two.
+    # 6 missing chunks take two, the second after the last chunk the first listed.
     lower_url_page_size(monkeypatch)
     hooked = HookedSession()
     seen: list[UploadProgress] = []
-    with client_for(cloud, session=hooked, max_workers=2, urls_per_page=SMALL_PAGE) as fresh:
+    with client_for(cloud, session=hooked, max_workers=4, urls_per_page=SMALL_PAGE) as fresh:
         before = fresh.progress(upload_id)
         assert (before.status, before.completed_count) == ("uploading", 4)
         result = fresh.resume(upload_id, big_file, on_progress=seen.append)
 
     assert hooked.part_numbers() == [i + 1 for i in range(10) if i not in sent_before]  # only what was missing
-    assert len([url for _, url, _ in hooked.calls if "/retry/" in url]) >= 2  # 6 missing chunks, 5 URLs a page
+    assert hooked.pages == [({"limit": ["5"]}, [1, 3, 4, 6, 7]), ({"limit": ["5"], "after": ["7"]}, [8])]
     assert result.resumed and result.chunks_sent == 6 and result.upload_id == upload_id
     assert result.bytes_sent == BIG_SIZE - before.uploaded_bytes
     assert seen[0].bytes_done == before.uploaded_bytes and seen[-1].completed
     assert sha256_url(result.media["download_url"]) == (sha256_file(big_file), BIG_SIZE)
+
+
+def test_resume_pages_through_missing_and_wrong_sized_chunks_in_index_order(
+        cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/retry lists failed (wrong-size) and missing chunks together in index order, so a cursor
+    never passes over one: every chunk the upload lacks is sent exactly once."""
+    with client_for(cloud) as first:
+        session, = first.init([big_file])
+        first.upload_chunk(session, big_file, 0, session.presigned_urls[0])
+        for index in (5, 6, 7):  # stored, but 1 MiB instead of 16 (moto does not enforce the signed length)
+            assert requests.put(session.presigned_urls[index], data=b"x" * MiB, timeout=60).status_code == 200
+        assert first.progress(session.upload_id).failed_chunks == (5, 6, 7)
+
+    lower_url_page_size(monkeypatch, 2)
+    hooked = HookedSession()
+    with client_for(cloud, session=hooked, max_workers=4, urls_per_page=2) as fresh:
+        result = fresh.resume(session.upload_id, big_file)
+
+    listed = [chunk for _, chunks in hooked.pages for chunk in chunks]
+    assert sorted(listed) == list(range(1, 10)) and len(listed) == len(set(listed))
+    assert all(q.get("after") is None or min(chunks) > int(q["after"][0]) for q, chunks in hooked.pages if chunks)
+    assert hooked.part_numbers() == list(range(2, 11)) and result.chunks_sent == 9
+    assert sha256_url(result.media["download_url"]) == (sha256_file(big_file), BIG_SIZE)
+
+
+def test_resume_needs_only_the_upload_id_and_the_file_even_with_a_part_size_of_the_servers_choosing(
+        cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client knows no part-size rule: it takes `chunkSize` from GET /progress. Here the
+    server cuts the file into 24 MiB parts, which no rule of 16 MiB parts would give."""
+    import mediabatch.uploads.plan as plan
+
+    monkeypatch.setattr(plan, "DEFAULT_PART_BYTES", 24 * MiB)
+    with client_for(cloud) as first:
+        session, = first.init([big_file])
+        assert session.is_chunked and (session.chunk_size, session.total_chunks) == (24 * MiB, 7)
+        for index in (0, 3, 6):  # the last, short part too
+            first.upload_chunk(session, big_file, index, session.presigned_urls[index])
+    upload_id = session.upload_id
+    del session
+
+    hooked = HookedSession()
+    with UploadClient(cloud.base_url, KEY_A, session=hooked) as fresh:  # defaults only
+        progress = fresh.progress(upload_id)
+        assert (progress.is_chunked, progress.chunk_size, progress.required_headers) == (True, 24 * MiB, {})
+        assert progress.urls_expire_in_seconds > 0 and progress.completed_count == 3
+        result = fresh.resume(upload_id, big_file)
+
+    assert hooked.part_numbers() == [2, 3, 5, 6]
+    assert result.resumed and result.chunks_sent == 4 and result.bytes_sent == 4 * 24 * MiB
+    assert sha256_url(result.media["download_url"]) == (sha256_file(big_file), BIG_SIZE)
+
+
+def test_resuming_a_single_put_sends_the_content_type_the_upload_was_opened_with(
+        cloud: LocalCloud, media: MediaSet) -> None:
+    """The declared type is one that neither file name suggests: only GET /progress tells it."""
+    size = media.clip.stat().st_size
+    opened = requests.post(f"{cloud.base_url}/api/v1/videos/batch/init", headers={"X-API-Key": KEY_A}, timeout=30,
+                           json={"files": [{"filename": "recording.bin", "size": size, "type": "video/quicktime"}]})
+    assert opened.status_code == 200, opened.text
+    upload_id = opened.json()["data"][0]["uploadId"]
+
+    hooked = HookedSession()
+    with UploadClient(cloud.base_url, KEY_A, session=hooked) as fresh:
+        result = fresh.resume(upload_id, media.clip)
+
+    (_, headers), = hooked.puts()
+    assert headers == {"Content-Type": "video/quicktime"}
+    assert (result.media["content_type"], result.media["filename"], result.chunks_sent) == (
+        "video/quicktime", "recording.bin", 1)
+    assert sha256_url(result.media["download_url"]) == (sha256_file(media.clip), size)
 
 
 def test_completing_twice_gives_the_same_media_item(cloud: LocalCloud, media: MediaSet) -> None:

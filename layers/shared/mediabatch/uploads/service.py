@@ -148,7 +148,7 @@ class UploadService:
 
     def retry(self, tenant_id: str, upload_id: str, limit: int = URLS_PER_RESPONSE,
               after: int | None = None) -> list[dict[str, Any]]:
-        """Fresh URLs for exactly the failed and missing chunks (failed first), at most `limit`;
+        """Fresh URLs for exactly the failed and missing chunks, in index order, at most `limit`;
         with `after`, only chunks with a higher index (a cursor for paging through a large
         upload while earlier parts are still in flight)."""
         if not 1 <= limit <= URLS_PER_RESPONSE:
@@ -160,7 +160,7 @@ class UploadService:
         rec = self._reconcile(session)
         if rec.upload_gone:
             raise Conflict("this upload expired or was aborted; start a new one with /init", code="upload_expired")
-        wanted = sorted(rec.failed) + rec.missing
+        wanted = sorted(rec.failed | set(rec.missing))
         if after is not None:
             wanted = [i for i in wanted if i > after]
         return self._urls(session, wanted[:limit])
