@@ -22,6 +22,15 @@ from typing import Any
 
 _lock = threading.RLock()
 _patched = False
+_conflicts_to_inject = 0
+
+
+def inject_transaction_conflicts(count: int) -> None:
+    """Make the next `count` TransactWriteItems calls fail with TransactionConflict, as AWS
+    does under contention (moto never does): lets tests prove the retry path."""
+    global _conflicts_to_inject
+    with _lock:
+        _conflicts_to_inject = count
 
 
 def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,8 +56,13 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         TransactWriteSingleOpException,
     )
 
+    global _conflicts_to_inject
     if len(transact_items) > 100:
         raise TooManyTransactionsException()
+    if _conflicts_to_inject > 0:
+        _conflicts_to_inject -= 1
+        raise TransactionCanceledException(
+            [("TransactionConflict", "Transaction is ongoing for the item", None)] * len(transact_items))
     seen: set[tuple[str, str]] = set()
     errors: list[Any] = []
     planned: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = []

@@ -158,3 +158,15 @@ def test_a_redirect_to_a_non_public_address_is_refused_by_the_connect_guard(
     assert "refusing to connect to 127.0.0.2" in str(raised.value)
     assert "not a public address" in str(raised.value)
     assert internal_server.requests == []  # the internal service never saw a request
+
+
+def test_a_live_hls_stream_is_refused_before_ffmpeg_could_fetch_anything(
+        downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path) -> None:
+    """yt-dlp hands live HLS to ffmpeg, which opens its own connections outside the SSRF guard."""
+    playlist = media.hls_playlist.read_text()
+    live = media.hls_playlist.parent / "live.m3u8"
+    live.write_text(playlist.replace("#EXT-X-ENDLIST", "").replace("#EXT-X-PLAYLIST-TYPE:VOD", ""))
+    media_server.clear_log()
+    with pytest.raises(DownloadFailed, match="live"):
+        downloader.download(DownloadSpec(media_server.url("/hls/live.m3u8")), tmp_path, lambda p: None, later())
+    assert not any(path.endswith(".ts") for _, path in media_server.requests)

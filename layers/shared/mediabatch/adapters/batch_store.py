@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.aws import client
-from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, value
+from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.clock import now_iso
 from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
 from mediabatch.settings import get_settings
@@ -134,7 +134,7 @@ class BatchStore:
     def start_job(self, job: JobRecord) -> StartOutcome:
         now = now_iso()
         try:
-            self._ddb.transact_write_items(TransactItems=[
+            transact_write(self._ddb, [
                 self._job_transition(job, JobStatus.QUEUED, JobStatus.RUNNING, {"started_at": now}),
                 {"Update": {
                     **self._batch_key(job),
@@ -149,10 +149,10 @@ class BatchStore:
             ])
         except ClientError as exc:
             codes = cancellation_codes(exc)
-            if not codes:
-                raise
-            if codes[0] == "ConditionalCheckFailed":
+            if codes[:1] == ["ConditionalCheckFailed"]:
                 return StartOutcome.SKIPPED
+            if codes[1:2] != ["ConditionalCheckFailed"]:
+                raise
             # The batch refuses new starts (cancelled or stopped): this job ends cancelled.
             return StartOutcome.CANCELLED if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
                                                             error="not started: the batch was stopped or cancelled") \
@@ -169,7 +169,7 @@ class BatchStore:
             fields["progress_percent"] = 100.0
         from_counter = "running_jobs" if from_status is JobStatus.RUNNING else "queued_jobs"
         try:
-            self._ddb.transact_write_items(TransactItems=[
+            transact_write(self._ddb, [
                 self._job_transition(job, from_status, status, fields),
                 {"Update": {
                     **self._batch_key(job),

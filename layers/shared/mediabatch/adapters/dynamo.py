@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -52,3 +54,23 @@ def cancellation_codes(exc: ClientError) -> list[str]:
     """Per-item reasons of a cancelled transaction ('None' where that item was fine)."""
     reasons = exc.response.get("CancellationReasons") or []
     return [str(r.get("Code", "None")) for r in reasons]
+
+
+_TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
+                        "RequestLimitExceeded"})
+
+
+def transact_write(ddb: Any, items: list[dict[str, Any]], attempts: int = 6) -> None:
+    """TransactWriteItems, retried with jittered backoff while it is cancelled only because of
+    contention (transactions on one batch item conflict when jobs start together; botocore
+    does not retry a cancelled transaction). A failed condition is never retried: it raises."""
+    for attempt in range(attempts):
+        try:
+            ddb.transact_write_items(TransactItems=items)
+            return
+        except ClientError as exc:
+            codes = set(cancellation_codes(exc)) - {"None"}
+            transient = (codes and codes <= _TRANSIENT) or error_code(exc) in _TRANSIENT
+            if not transient or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter, not security

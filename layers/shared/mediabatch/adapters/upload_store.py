@@ -7,7 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.aws import client
-from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, value
+from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.adapters.media_store import media_put_request
 from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import now_iso
@@ -68,7 +68,7 @@ class UploadStore:
         """Session completed and its media item created together, once: False if another
         completion won."""
         try:
-            self._ddb.transact_write_items(TransactItems=[
+            transact_write(self._ddb, [
                 {"Update": {
                     "TableName": self._table, "Key": self._key(session.tenant_id, session.upload_id),
                     "UpdateExpression": "SET #s = :completed, media_id = :m, updated_at = :now, "
@@ -83,8 +83,8 @@ class UploadStore:
                 media_put_request(self._table, item),
             ])
         except ClientError as exc:
-            if cancellation_codes(exc):
-                return False
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                return False  # another completion won
             raise
         return True
 

@@ -34,6 +34,12 @@ class FileTooLarge(DownloadCancelled):  # type: ignore[misc]
     msg = "file too large"
 
 
+class UnsafeDownloader(DownloadCancelled):  # type: ignore[misc]
+    """yt-dlp chose a downloader that opens its own sockets (ffmpeg, an external program)."""
+
+    msg = "this stream needs a downloader outside the SSRF guard (live streams are not supported)"
+
+
 class DownloadFailed(Exception):
     """The URL could not be downloaded; `str()` is a message fit for users."""
 
@@ -107,6 +113,20 @@ class _GuardedYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]
     def build_request_director(self, handlers: Any, preferences: Any = None) -> Any:
         urllib_only = [h for h in handlers if getattr(h, "RH_KEY", "") == "Urllib"]
         return super().build_request_director(urllib_only, preferences)
+
+    def dl(self, name: str, info: dict[str, Any], subtitle: bool = False, test: bool = False) -> Any:
+        """Only yt-dlp's own HTTP, HLS and DASH downloaders, which fetch through the guarded
+        request handler. For live streams yt-dlp picks ffmpeg, which connects (and resolves
+        names) by itself, where no guard can see it."""
+        from yt_dlp.downloader import get_suitable_downloader
+        from yt_dlp.downloader.dash import DashSegmentsFD
+        from yt_dlp.downloader.hls import HlsFD
+        from yt_dlp.downloader.http import HttpFD
+
+        chosen = get_suitable_downloader({**info, "to_stdout": name == "-"}, self.params, to_stdout=name == "-")
+        if chosen not in (HttpFD, HlsFD, DashSegmentsFD):
+            raise UnsafeDownloader()
+        return super().dl(name, info, subtitle=subtitle, test=test)
 
 
 def format_selector(quality: str) -> str:
@@ -220,6 +240,7 @@ class YtDlpDownloader:
             "retries": 3,
             "fragment_retries": 3,
             "hls_prefer_native": True,
+            "external_downloader": {"default": "native"},
             "cachedir": False,
             "proxy": "",
             "overwrites": True,
@@ -237,6 +258,8 @@ class YtDlpDownloader:
                     raise DownloadFailed(logger.last_error or "nothing to download at this URL")
                 if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
                     raise DownloadFailed("this URL is a playlist; submit its entries as separate URLs")
+                if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming", "post_live"):
+                    raise DownloadFailed("live streams are not supported; submit a recorded video")
                 state["title"] = info.get("title")
                 # The first progress write (with the title) comes one interval into the
                 # download: a file that takes less than that costs no progress write at all.
@@ -251,6 +274,8 @@ class YtDlpDownloader:
                 if on_plan is not None:
                     on_plan(info, state["streamable"])
                 ydl.process_ie_result(info, download=True)
+        except UnsafeDownloader as exc:
+            raise DownloadFailed(UnsafeDownloader.msg) from exc
         except DownloadCancelled as exc:
             if logger.too_large:
                 raise DownloadFailed(too_large) from exc

@@ -1,0 +1,42 @@
+"""On AWS, transactions on one batch item conflict when jobs start or end together. A conflict
+is contention, not a refusal: the job must still start (or finish), never be cancelled."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localcloud.moto_fixes import inject_transaction_conflicts
+from mediabatch.adapters.batch_store import BatchStore, StartOutcome
+from mediabatch.downloads.models import JobStatus
+from tests.integration.conftest import MakeBatch
+
+
+def test_a_start_that_meets_conflicts_is_retried_and_starts(store: BatchStore, make_batch: MakeBatch) -> None:
+    batch, jobs = make_batch(1)
+    inject_transaction_conflicts(2)
+    assert store.start_job(jobs[0]) is StartOutcome.STARTED
+    after = store.get_batch(batch.tenant_id, batch.batch_id)
+    assert after is not None and (after.running_jobs, after.queued_jobs, after.cancelled_jobs) == (1, 0, 0)
+
+
+def test_a_finish_that_meets_conflicts_is_retried_and_counts_once(store: BatchStore, make_batch: MakeBatch) -> None:
+    batch, jobs = make_batch(1)
+    store.start_job(jobs[0])
+    inject_transaction_conflicts(3)
+    assert store.finish_job(jobs[0], JobStatus.COMPLETED) is True
+    after = store.get_batch(batch.tenant_id, batch.batch_id)
+    assert after is not None and (after.completed_jobs, after.running_jobs) == (1, 0)
+
+
+def test_endless_conflicts_surface_as_an_error_not_as_a_cancelled_job(store: BatchStore,
+                                                                      make_batch: MakeBatch) -> None:
+    batch, jobs = make_batch(1)
+    inject_transaction_conflicts(100)
+    try:
+        with pytest.raises(ClientError):
+            store.start_job(jobs[0])
+    finally:
+        inject_transaction_conflicts(0)
+    job = store.get_job(batch.tenant_id, batch.batch_id, 0)
+    assert job is not None and job.status is JobStatus.QUEUED
