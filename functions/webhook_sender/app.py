@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
-from mediabatch.adapters.aws import client
 from mediabatch.settings import get_settings
 
 logger = Logger()
@@ -33,7 +32,15 @@ def backoff_seconds(receive_count: int) -> int:
     return int(min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, receive_count - 1)))
 
 
-def record_handler(record: SQSRecord) -> None:
+# A delivery attempt takes at most ~10 s; one started with less time left could be cut off by
+# the Lambda timeout, and then every message of the batch would come back.
+MIN_SECONDS_PER_ATTEMPT = 15
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    """Powertools passes the invocation's context (it looks for a `lambda_context` parameter)."""
+    if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < MIN_SECONDS_PER_ATTEMPT * 1000:
+        raise DeliveryFailed("not enough time left in this invocation; the message comes back")
     event = json.loads(record.body)
     outcome = container.webhook_delivery_service().deliver(event)
     if outcome.delivered:
@@ -45,9 +52,7 @@ def record_handler(record: SQSRecord) -> None:
         return
     receive_count = int(record.attributes.approximate_receive_count or 1)
     delay = backoff_seconds(receive_count)
-    queue_url = client("sqs").get_queue_url(QueueName=record.event_source_arn.rsplit(":", 1)[-1])["QueueUrl"]
-    client("sqs").change_message_visibility(QueueUrl=queue_url, ReceiptHandle=record.receipt_handle,
-                                            VisibilityTimeout=delay)
+    container.delivery_queue().postpone(record.receipt_handle, delay)
     metrics.add_metric(name="WebhookRetried", unit=MetricUnit.Count, value=1)
     raise DeliveryFailed(f"webhook delivery failed ({outcome.reason}); retry in {delay} s")
 

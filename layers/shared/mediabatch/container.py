@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from mediabatch.adapters.aws import client
 from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.delivery_queue import DeliveryQueue
 from mediabatch.adapters.event_bus import EventPublisher
 from mediabatch.adapters.ffmpeg import FfmpegTools
 from mediabatch.adapters.media_storage import MediaStorage
@@ -82,6 +83,11 @@ def download_job_runner() -> DownloadJobRunner:
 
 
 @lru_cache(maxsize=1)
+def delivery_queue() -> DeliveryQueue:
+    return DeliveryQueue()
+
+
+@lru_cache(maxsize=1)
 def webhook_delivery_service() -> WebhookDeliveryService:
     return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()))
 
@@ -91,7 +97,7 @@ def reset() -> None:
     from mediabatch.adapters.aws import reset_clients
 
     for factory in (url_policy, tenant_service, batch_finalizer, batch_download_service, create_batch,
-                    download_job_runner, media_catalog, upload_service, media_processor,
+                    download_job_runner, media_catalog, upload_service, media_processor, delivery_queue,
                     webhook_delivery_service):
         factory.cache_clear()
     get_settings.cache_clear()

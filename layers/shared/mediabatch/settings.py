@@ -32,6 +32,7 @@ class Settings(BaseModel):
     work_dir: str = "/tmp"
     progress_write_interval_seconds: float = 1.0
     webhook_backoff_base_seconds: int = 30
+    webhook_queue_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,6 +55,7 @@ class Settings(BaseModel):
             max_download_bytes=int(e.get("MEDIABATCH_MAX_DOWNLOAD_BYTES", str(4 * 2**30))),
             work_dir=e.get("MEDIABATCH_WORK_DIR", "/tmp"),
             webhook_backoff_base_seconds=int(e.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30")),
+            webhook_queue_url=e.get("WEBHOOK_QUEUE_URL", ""),
         )
 
 

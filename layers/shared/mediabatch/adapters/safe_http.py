@@ -17,6 +17,9 @@ from mediabatch.errors import UnsafeUrl
 from mediabatch.urlguard import UrlPolicy
 
 
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
 @dataclass(frozen=True)
 class HttpResult:
     status: int | None  # None: no HTTP answer (timeout, refused, TLS failure)
@@ -26,7 +29,9 @@ class HttpResult:
 class SafeHttpClient:
     def __init__(self, policy: UrlPolicy, timeout_seconds: float = 10.0) -> None:
         self._policy = policy
-        self._timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds)
+        # `total` bounds the whole attempt: a receiver that drips its answer cannot hold the
+        # sender (and the other deliveries of its batch) past it.
+        self._timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds, total=timeout_seconds)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
         parts = urlsplit(url)
@@ -52,7 +57,11 @@ class SafeHttpClient:
         host_header = host if parts.port is None else f"{host}:{port}"
         try:
             response = pool.urlopen("POST", path, body=body, headers={**headers, "host": host_header},
-                                    redirect=False, assert_same_host=False, preload_content=True)
+                                    redirect=False, assert_same_host=False, preload_content=False)
+            try:
+                response.read(MAX_RESPONSE_BYTES)  # only the status matters; never buffer a huge body
+            finally:
+                response.release_conn()
             return HttpResult(response.status)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return HttpResult(None, f"{type(exc).__name__}: {exc}")
