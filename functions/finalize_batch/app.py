@@ -14,14 +14,26 @@ logger = Logger()
 tracer = Tracer()
 
 
+class MapFailure(BaseModel):
+    Error: str = "Unknown"
+    Cause: str | None = None
+
+
 class BatchRef(BaseModel):
     tenant_id: str
     batch_id: str
+    # Set by the Catch on the Map: the workflow failed and will run no further jobs.
+    workflow_failure: MapFailure | None = None
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @event_parser(model=BatchRef)
 def lambda_handler(ref: BatchRef, context: LambdaContext) -> dict[str, Any]:
-    status = container.batch_finalizer().finalize_if_done(ref.tenant_id, ref.batch_id)
+    finalizer = container.batch_finalizer()
+    if ref.workflow_failure is not None:
+        logger.error("batch workflow failed", extra={"batch_id": ref.batch_id, "error": ref.workflow_failure.Error})
+        status = finalizer.abandon(ref.tenant_id, ref.batch_id, "not run: the batch workflow failed")
+    else:
+        status = finalizer.finalize_if_done(ref.tenant_id, ref.batch_id)
     return {"batch_id": ref.batch_id, "finalized_now": status.value if status else None}

@@ -215,6 +215,7 @@ class BatchStore:
             TableName=self._table,
             Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
             UpdateExpression="SET stop_requested = :true",
+            ConditionExpression="attribute_exists(pk)",  # never create a ghost batch item
             ExpressionAttributeValues={":true": value(True)},
         )
 
@@ -223,8 +224,9 @@ class BatchStore:
         """Move an active batch to a terminal status. Exactly one caller ever gets the new
         record; the others get None."""
         names = {"#s": "status"}
-        expr = "SET #s = :final, completed_at = :now"
-        values = {":final": value(status.value), ":now": value(now_iso()), ":q": _ACTIVE[0], ":r": _ACTIVE[1]}
+        expr = "SET #s = :final, completed_at = :now, announced = :false"
+        values = {":final": value(status.value), ":now": value(now_iso()), ":q": _ACTIVE[0], ":r": _ACTIVE[1],
+                  ":false": value(False)}
         if error:
             expr += ", #e = :err"
             names["#e"] = "error"
@@ -244,6 +246,14 @@ class BatchStore:
                 return None
             raise
         return _batch(result["Attributes"])
+
+    def mark_announced(self, tenant_id: str, batch_id: str) -> None:
+        self._ddb.update_item(
+            TableName=self._table,
+            Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
+            UpdateExpression="SET announced = :true", ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":true": value(True)},
+        )
 
     def request_cancel(self, job: JobRecord) -> None:
         """Ask a running job to stop; it notices at its next progress write."""

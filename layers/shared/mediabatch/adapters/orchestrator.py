@@ -25,7 +25,8 @@ class BatchOrchestrator:
             "jobs": [{"job_id": job_id} for job_id in job_ids],
         }
         try:
-            self._sfn.start_execution(stateMachineArn=self._arn, name=f"{tenant_id}-{batch_id}"[:80],
+            # The batch id alone: unique, short (names are at most 80 characters).
+            self._sfn.start_execution(stateMachineArn=self._arn, name=batch_id,
                                       input=json.dumps(payload))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":

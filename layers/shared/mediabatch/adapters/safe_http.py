@@ -16,7 +16,6 @@ import urllib3
 from mediabatch.errors import UnsafeUrl
 from mediabatch.urlguard import UrlPolicy
 
-
 MAX_RESPONSE_BYTES = 64 * 1024
 
 

@@ -26,6 +26,9 @@ class BatchFinalizer:
         conditional write in `set_terminal` lets exactly one caller win, even when the last
         two jobs finish at the same instant; only the winner publishes the event."""
         batch = self._store.get_batch(tenant_id, batch_id)
+        if batch is not None and batch.status.is_terminal and not batch.announced:
+            self.announce_batch(batch)  # a publish that failed or was cut off earlier
+            return None
         if batch is None or batch.status.is_terminal or batch.finished_jobs < batch.total_jobs:
             return None
         status = final_status(batch)
@@ -44,4 +47,22 @@ class BatchFinalizer:
         self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
 
     def announce_batch(self, batch: BatchRecord) -> None:
+        """Publish batch.*, then record that it was published. A crash in between means one more
+        publish later (same webhook-id, so receivers de-duplicate), never none."""
         self._events.publish(f"batch.{batch.status.value}", batch_event_detail(batch))
+        self._store.mark_announced(batch.tenant_id, batch.batch_id)
+
+    def announce_pending(self, tenant_id: str, batch_id: str) -> None:
+        batch = self._store.get_batch(tenant_id, batch_id)
+        if batch is not None and batch.status.is_terminal and not batch.announced:
+            self.announce_batch(batch)
+
+    def abandon(self, tenant_id: str, batch_id: str, reason: str) -> BatchStatus | None:
+        """The workflow itself failed: jobs it will never run end failed, then the batch ends
+        as usual (the state machine's Catch on its Map)."""
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id)
+        for job in found[1] if found else []:
+            if job.status is JobStatus.QUEUED and self._store.finish_job(
+                    job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason):
+                self.announce_job(job, JobStatus.FAILED, reason)
+        return self.finalize_if_done(tenant_id, batch_id)

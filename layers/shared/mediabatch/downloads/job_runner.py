@@ -86,8 +86,12 @@ class DownloadJobRunner:
         if status is JobStatus.FAILED and batch.options.stop_on_error:
             # Before the job counts as finished, so no finaliser can see it failed but not stopped.
             self._store.request_stop(tenant_id, batch_id)
-        self._store.finish_job(job, status, error=error, also=transfer.media_items(), **fields)
-        self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
+        if self._store.finish_job(job, status, error=error, also=transfer.media_items(), **fields):
+            self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
+        elif status is JobStatus.COMPLETED:
+            # Someone else ended this job meanwhile (the crash recorder after a Step Functions
+            # timeout): its outcome stands, so the file it does not list must not stay behind.
+            transfer.discard()
         self._finalizer.finalize_if_done(tenant_id, batch_id)
         return {"job_id": job_id, "status": status.value, "error": error}
 
@@ -100,11 +104,12 @@ class DownloadJobRunner:
         message = f"job crashed: {error}"
         if batch.options.stop_on_error:
             self._store.request_stop(tenant_id, batch_id)
-        if (self._store.finish_job(job, JobStatus.FAILED, error=message)
-                or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message)):
+        recorded = (self._store.finish_job(job, JobStatus.FAILED, error=message)
+                    or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message))
+        if recorded:
             self._events.publish("job.failed", job_event_detail(job, JobStatus.FAILED, message))
         self._finalizer.finalize_if_done(tenant_id, batch_id)
-        return {"job_id": job_id, "status": "failed", "error": message}
+        return {"job_id": job_id, "status": "failed" if recorded else "already_finished", "error": message}
 
     # ------------------------------------------------------------------ internals
     @staticmethod
@@ -179,6 +184,12 @@ class _Transfer:
                              s3_key=key, media_id=media_id, subtitles=subtitles)
         return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,
                 "total_bytes": size}
+
+    def discard(self) -> None:
+        """Remove a stored file that no job lists, and give its key back."""
+        if self._relative is not None:
+            self._storage.delete([tenant_key(self._batch.tenant_id, self._relative)])
+        self.abort()
 
     def abort(self) -> None:
         if self._upload is not None:

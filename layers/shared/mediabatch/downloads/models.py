@@ -111,6 +111,8 @@ class BatchRecord(BaseModel):
     failed_jobs: int = 0
     cancelled_jobs: int = 0
     stop_requested: bool = False
+    # False between reaching a terminal status and publishing batch.* (at-least-once outbox).
+    announced: bool = True
     error: str | None = None
     created_at: str
     started_at: str | None = None

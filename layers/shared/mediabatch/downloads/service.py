@@ -65,10 +65,12 @@ class BatchDownloadService:
                                      concurrent_limit=options.concurrent_limit, job_ids=[j.job_id for j in jobs])
         except Exception:
             # Never leave a batch that looks queued but will never run.
-            ended = self._store.set_terminal(tenant_id, batch_id, BatchStatus.FAILED,
-                                             error="the batch could not be started; please retry")
-            if ended is not None:
-                self._finalizer.announce_batch(ended)
+            if self._store.set_terminal(tenant_id, batch_id, BatchStatus.FAILED,
+                                        error="the batch could not be started; please retry"):
+                for job in jobs:
+                    self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED,
+                                           error="the batch could not be started")
+                self._finalizer.announce_pending(tenant_id, batch_id)
             raise
         return batch
 
@@ -84,18 +86,19 @@ class BatchDownloadService:
         found = self._store.get_batch_with_jobs(tenant_id, batch_id)
         if found is None:
             raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
-        batch, jobs = found
-        ended = None if batch.status.is_terminal else self._store.set_terminal(
-            tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user")
-        if ended is not None:
-            for job in jobs:
-                if job.status is JobStatus.QUEUED:
-                    if self._store.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
-                                              error="cancelled before it started"):
-                        self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
-                elif job.status is JobStatus.RUNNING:
-                    self._store.request_cancel(job)
-            self._finalizer.announce_batch(ended)
+        batch, _ = found
+        if not batch.status.is_terminal and self._store.set_terminal(
+                tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"):
+            # Read the jobs again now that no job can start any more: one that started in
+            # between is running, not queued.
+            refreshed = self._store.get_batch_with_jobs(tenant_id, batch_id)
+            for job in refreshed[1] if refreshed else []:
+                if job.status is JobStatus.QUEUED and self._store.finish_job(
+                        job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error="cancelled before it started"):
+                    self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
+                else:
+                    self._store.request_cancel(job)  # conditional on `running`: a no-op otherwise
+            self._finalizer.announce_pending(tenant_id, batch_id)
         return self.get(tenant_id, batch_id)
 
     def _validate_urls(self, urls: list[str]) -> None:
