@@ -35,5 +35,5 @@ def lambda_handler(ref: BatchRef, context: LambdaContext) -> dict[str, Any]:
         logger.error("batch workflow failed", extra={"batch_id": ref.batch_id, "error": ref.workflow_failure.Error})
         status = finalizer.abandon(ref.tenant_id, ref.batch_id, "not run: the batch workflow failed")
     else:
-        status = finalizer.finalize_if_done(ref.tenant_id, ref.batch_id)
+        status = finalizer.finalize_if_done(ref.tenant_id, ref.batch_id, repair=True)
     return {"batch_id": ref.batch_id, "finalized_now": status.value if status else None}

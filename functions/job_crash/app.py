@@ -27,7 +27,14 @@ class CrashedJob(BaseModel):
     crash: Crash
 
 
+# Messages of these errors describe the invocation (timeouts, memory), not the account: safe to
+# show users. Others (AccessDenied, …) may name roles and ARNs: users get the error name only.
+_PUBLIC_ERRORS = ("Sandbox.", "States.", "Runtime.")
+
+
 def _describe(crash: Crash) -> str:
+    if not crash.Error.startswith(_PUBLIC_ERRORS):
+        return crash.Error
     reason = describe_failure(crash.Error, crash.Cause)
     return crash.Error if reason == crash.Error else f"{crash.Error}: {reason}"
 

@@ -25,6 +25,8 @@ def validate_path_template(template: str) -> str:
     if "\\" in template or any(unicodedata.category(c).startswith("C") for c in template):
         raise ValidationFailed("path_template contains backslashes or control characters",
                                details=[_field("backslashes and control characters are not allowed")])
+    if "|" in template:  # the catalog lists folders by `folder|` prefixes
+        raise ValidationFailed("path_template may not contain '|'", details=[_field("'|' is not allowed")])
     literal_parts: list[str] = []
     try:
         parsed = list(string.Formatter().parse(template))

@@ -11,6 +11,9 @@ from mediabatch.adapters.tenant_store import TenantStore
 from mediabatch.errors import Unauthorized, ValidationFailed
 from mediabatch.paths import is_valid_tenant_id
 
+# Keys are stored as unsalted SHA-256: they must be long random strings (generated ones have 35).
+MIN_KEY_LENGTH = 16
+
 
 @dataclass(frozen=True)
 class Tenant:
@@ -32,8 +35,8 @@ class TenantService:
     def register_api_key(self, tenant_id: str, api_key: str) -> None:
         if not is_valid_tenant_id(tenant_id):
             raise ValidationFailed(f"invalid tenant id {tenant_id!r}: use 1-64 of [A-Za-z0-9_-]")
-        if len(api_key) < 8:
-            raise ValidationFailed("API keys must have at least 8 characters")
+        if len(api_key) < MIN_KEY_LENGTH:
+            raise ValidationFailed(f"API keys must have at least {MIN_KEY_LENGTH} characters")
         self._store.put_api_key(hash_api_key(api_key), tenant_id)
         self._store.create_webhook_secret_if_absent(tenant_id, webhooks.new_secret())
 

@@ -9,6 +9,7 @@ import queue
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
@@ -147,11 +148,12 @@ class MediaStorage:
         return ProgressiveUpload(self._s3, self._bucket, key, content_type)
 
     def download_url(self, key: str, filename: str, ttl_seconds: int | None = None) -> str:
-        safe_name = filename.replace('"', "")
+        # RFC 6266: an ASCII fallback plus the exact UTF-8 name.
+        ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename) or "download"
+        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
         return str(self._s3.generate_presigned_url(
             "get_object",
-            Params={"Bucket": self._bucket, "Key": key,
-                    "ResponseContentDisposition": f'attachment; filename="{safe_name}"'},
+            Params={"Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition},
             ExpiresIn=ttl_seconds or get_settings().presign_ttl_seconds,
         ))
 

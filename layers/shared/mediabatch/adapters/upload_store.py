@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,9 +11,11 @@ from mediabatch.adapters.aws import client
 from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.adapters.media_store import media_put_request
 from mediabatch.catalog.models import MediaItem
-from mediabatch.clock import now_iso
+from mediabatch.clock import iso, now_iso, utc_now
 from mediabatch.settings import get_settings
 from mediabatch.uploads.models import UploadSession, UploadStatus
+
+COMPOSE_LEASE_SECONDS = 120
 
 
 def upload_pk(tenant_id: str, upload_id: str) -> str:
@@ -56,12 +59,11 @@ class UploadStore:
                 raise
 
     def mark_chunk_failed(self, session: UploadSession, index: int) -> None:
-        current = self.get(session.tenant_id, session.upload_id)
-        failed = sorted(set((current or session).failed_chunks) | {index})
+        """Atomic set add: concurrent failures never overwrite each other."""
         self._ddb.update_item(
             TableName=self._table, Key=self._key(session.tenant_id, session.upload_id),
-            UpdateExpression="SET failed_chunks = :f, updated_at = :now",
-            ExpressionAttributeValues={":f": value(failed), ":now": value(now_iso())},
+            UpdateExpression="ADD assembly_failures :f SET updated_at = :now",
+            ExpressionAttributeValues={":f": {"NS": [str(index)]}, ":now": value(now_iso())},
         )
 
     def complete_with_media(self, session: UploadSession, item: MediaItem) -> bool:
@@ -103,13 +105,17 @@ class UploadStore:
         return {int(k): int(v) for k, v in pieces.items()}
 
     def claim_compose(self, session: UploadSession, index: int) -> bool:
-        """Exactly one request assembles a chunk from its pieces."""
+        """One request at a time assembles a chunk from its pieces. The claim is a lease: if its
+        holder died, the chunk can be assembled again after COMPOSE_LEASE_SECONDS."""
+        now = utc_now()
         try:
             self._ddb.update_item(
                 TableName=self._table,
                 Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
-                UpdateExpression="SET composing = :t", ConditionExpression="attribute_not_exists(composing)",
-                ExpressionAttributeValues={":t": value(now_iso())},
+                UpdateExpression="SET composing = :t",
+                ConditionExpression="attribute_not_exists(composing) OR composing < :stale",
+                ExpressionAttributeValues={":t": value(iso(now)),
+                                           ":stale": value(iso(now - timedelta(seconds=COMPOSE_LEASE_SECONDS)))},
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ from mediabatch.clock import now_iso
 from mediabatch.errors import NotFound, ValidationFailed
 
 MAX_PAGE = 100
+_MEDIA_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def new_media_id() -> str:
@@ -42,7 +44,7 @@ class MediaCatalog:
         return item
 
     def get_item(self, tenant_id: str, media_id: str) -> MediaItem:
-        item = self._store.get(tenant_id, media_id)
+        item = self._store.get(tenant_id, media_id) if _MEDIA_ID.fullmatch(media_id) else None
         if item is None:
             raise NotFound(f"media {media_id} not found", code="media_not_found")
         return item

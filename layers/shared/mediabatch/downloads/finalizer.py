@@ -21,13 +21,16 @@ class BatchFinalizer:
         self._store = store
         self._events = events
 
-    def finalize_if_done(self, tenant_id: str, batch_id: str) -> BatchStatus | None:
+    def finalize_if_done(self, tenant_id: str, batch_id: str, *, repair: bool = False) -> BatchStatus | None:
         """Called after every job ends and once more when the state machine ends. The
         conditional write in `set_terminal` lets exactly one caller win, even when the last
-        two jobs finish at the same instant; only the winner publishes the event."""
+        two jobs finish at the same instant; only the winner publishes the event.
+
+        `repair` is for that last call only: every job (and so the winner) has returned by
+        then, so a batch still not announced lost its event (a crash or a failed publish)."""
         batch = self._store.get_batch(tenant_id, batch_id)
-        if batch is not None and batch.status.is_terminal and not batch.announced:
-            self.announce_batch(batch)  # a publish that failed or was cut off earlier
+        if repair and batch is not None and batch.status.is_terminal and not batch.announced:
+            self.announce_batch(batch)
             return None
         if batch is None or batch.status.is_terminal or batch.finished_jobs < batch.total_jobs:
             return None
@@ -65,4 +68,4 @@ class BatchFinalizer:
             if job.status is JobStatus.QUEUED and self._store.finish_job(
                     job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason):
                 self.announce_job(job, JobStatus.FAILED, reason)
-        return self.finalize_if_done(tenant_id, batch_id)
+        return self.finalize_if_done(tenant_id, batch_id, repair=True)

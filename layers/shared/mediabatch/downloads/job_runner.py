@@ -76,9 +76,9 @@ class DownloadJobRunner:
             error = f"timed out after {int(budget)} s"
         except DownloadFailed as exc:
             error = str(exc)
-        except Exception as exc:  # one job's bug must never take the batch down
+        except Exception:  # one job's bug must never take the batch down
             logger.exception("job %s crashed", job_id)
-            error = f"internal error: {type(exc).__name__}"
+            error = "internal error (logged); please retry"
         finally:
             if status is not JobStatus.COMPLETED:
                 transfer.abort()
@@ -168,7 +168,9 @@ class _Transfer:
         self._upload = None
         subtitles = []
         for lang, sub_path in result.subtitles.items():
-            sub_rel = relative.rsplit(".", 1)[0] + f".{sanitize_component(lang, fallback='und')}{sub_path.suffix}"
+            head, _, name = relative.rpartition("/")
+            stem = name.rsplit(".", 1)[0] if "." in name else name
+            sub_rel = f"{head}/{stem}.{sanitize_component(lang, fallback='und')}{sub_path.suffix}"
             sub_key = tenant_key(self._batch.tenant_id, sub_rel)
             self._storage.upload_file(sub_path, sub_key, guess_content_type(sub_rel))
             subtitles.append(Subtitle(lang=lang, filepath=sub_rel, s3_key=sub_key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ from mediabatch.downloads.views import LinkSigner, batch_view
 from mediabatch.errors import NotFound, UnsafeUrl, ValidationFailed
 from mediabatch.paths import validate_path_template
 from mediabatch.urlguard import UrlPolicy
+
+_BATCH_ID = re.compile(r"batch_[0-9a-f]{16}")
 
 
 def new_batch_id() -> str:
@@ -75,7 +78,7 @@ class BatchDownloadService:
         return batch
 
     def get(self, tenant_id: str, batch_id: str) -> dict[str, Any]:
-        found = self._store.get_batch_with_jobs(tenant_id, batch_id)
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if _BATCH_ID.fullmatch(batch_id) else None
         if found is None:
             raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
         return batch_view(*found, self._links)
@@ -83,7 +86,7 @@ class BatchDownloadService:
     def cancel(self, tenant_id: str, batch_id: str) -> dict[str, Any]:
         """Queued jobs never start, running ones stop at their next progress write, and the
         batch ends `cancelled` at once. Cancelling a finished batch changes nothing."""
-        found = self._store.get_batch_with_jobs(tenant_id, batch_id)
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if _BATCH_ID.fullmatch(batch_id) else None
         if found is None:
             raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
         batch, _ = found

@@ -59,6 +59,7 @@ class UploadSession(BaseModel):
     multipart_upload_id: str | None = None
     status: UploadStatus = UploadStatus.INITIALIZED
     failed_chunks: list[int] = Field(default_factory=list)
+    assembly_failures: list[int] = Field(default_factory=list)  # server-side chunks that failed to assemble
     completed_count: int = 0
     uploaded_bytes: int = 0
     media_id: str | None = None

@@ -7,6 +7,7 @@ HeadObject), never only against what a client claims.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ from mediabatch.uploads.plan import (
 )
 
 SESSION_TTL_SECONDS = 24 * 3600
+_VIDEO_TYPE = re.compile(r"video/[a-z0-9][a-z0-9.+-]{0,80}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+PIECES_PREFIX = "staging/pieces/"  # template.yaml: the bucket's lifecycle rule expires it
 
 
 class PayloadTooLarge(DomainError):
@@ -99,7 +103,7 @@ class UploadService:
                                    code="file_too_large")
         # Parameters (`; codecs=...`) are dropped: the presigned PUT signs the bare type.
         content_type = (file.type or guess_content_type(name)).split(";")[0].strip().lower()
-        if not content_type.startswith("video/"):
+        if not _VIDEO_TYPE.fullmatch(content_type):
             raise ValidationFailed(f"{where}.type must be a video type, got {content_type!r}",
                                    details=[{"field": f"{where}.type", "message": "not a video type"}],
                                    code="unsupported_type")
@@ -198,7 +202,8 @@ class UploadService:
         if offset == 0 and len(body) == expected:
             self._storage.upload_part(session.s3_key, session.multipart_upload_id, chunk_index + 1, body)
             return {"chunkIndex": chunk_index, "received": expected, "chunkComplete": True}
-        piece_prefix = f"{session.s3_key}.pieces/{chunk_index:05d}"
+        # Outside the media keys, under a prefix the bucket expires: pieces never outlive an upload.
+        piece_prefix = f"{PIECES_PREFIX}{tenant_id}/{upload_id}/{chunk_index:05d}"
         self._storage.put_bytes(f"{piece_prefix}/{offset:012d}", body)
         pieces = self._store.add_piece(session, chunk_index, offset, len(body))
         received = _covered(pieces)
@@ -223,7 +228,12 @@ class UploadService:
     def complete(self, tenant_id: str, upload_id: str) -> dict[str, Any]:
         session = self._session(tenant_id, upload_id)
         if session.status is UploadStatus.COMPLETED and session.media_id:
-            return self._catalog.get(tenant_id, session.media_id)
+            item = self._catalog.get_item(tenant_id, session.media_id)
+            if item.processing.state is ProcessingState.PENDING:
+                # The completion that registered it may have died before starting processing;
+                # starting again is harmless (the execution is named after the media item).
+                self._processing.start(tenant_id, item.id)
+            return self._catalog.view(item)
         rec = self._reconcile(session)
         if rec.upload_gone:
             return self._finish_after_crash(session)
@@ -288,7 +298,7 @@ class UploadService:
 
     # ------------------------------------------------------------------ internals
     def _session(self, tenant_id: str, upload_id: str) -> UploadSession:
-        session = self._store.get(tenant_id, upload_id)
+        session = self._store.get(tenant_id, upload_id) if _UUID.fullmatch(upload_id) else None
         if session is None:
             raise NotFound(f"upload {upload_id} not found", code="upload_not_found")
         if session.status is not UploadStatus.COMPLETED and time.time() > session.expires_at_epoch:
@@ -321,7 +331,7 @@ class UploadService:
                     rec.uploaded_bytes = head[0]
                 else:
                     rec.failed.add(0)
-        rec.failed |= set(session.failed_chunks) - set(rec.good)
+        rec.failed |= (set(session.failed_chunks) | set(session.assembly_failures)) - set(rec.good)
         rec.missing = [i for i in range(plan.total_chunks) if i not in rec.good and i not in rec.failed]
         return rec
 
