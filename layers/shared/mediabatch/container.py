@@ -79,7 +79,7 @@ def download_job_runner() -> DownloadJobRunner:
     settings = get_settings()
     downloader = YtDlpDownloader(url_policy(), progress_interval=settings.progress_write_interval_seconds,
                                  max_bytes=settings.max_download_bytes)
-    return DownloadJobRunner(BatchStore(), MediaStorage(), EventPublisher(), downloader, batch_finalizer(), settings)
+    return DownloadJobRunner(BatchStore(), MediaStorage(), downloader, batch_finalizer(), settings)
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from mediabatch.adapters.aws import client
 from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.clock import now_iso
-from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
+from mediabatch.downloads.models import NOT_STARTED, BatchRecord, BatchStatus, JobRecord, JobStatus
 from mediabatch.settings import get_settings
 
 _ACTIVE = [value(BatchStatus.QUEUED.value), value(BatchStatus.RUNNING.value)]
@@ -155,7 +155,7 @@ class BatchStore:
                 raise
             # The batch refuses new starts (cancelled or stopped): this job ends cancelled.
             return StartOutcome.CANCELLED if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
-                                                            error="not started: the batch was stopped or cancelled") \
+                                                            error=NOT_STARTED) \
                 else StartOutcome.SKIPPED
         return StartOutcome.STARTED
 

@@ -322,10 +322,6 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _positive_float(value: Any) -> float | None:
-    number = _float(value)
-    return number if number is not None and number > 0 else None
-
 
 def _positive_int(value: Any) -> int | None:
     number = _float(value)

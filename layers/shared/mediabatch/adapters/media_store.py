@@ -7,10 +7,8 @@ import base64
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from mediabatch.adapters.aws import client
-from mediabatch.adapters.dynamo import error_code, from_item, to_item, value
+from mediabatch.adapters.dynamo import from_item, to_item, value
 from mediabatch.catalog.models import MediaItem
 from mediabatch.errors import ValidationFailed
 from mediabatch.settings import get_settings
@@ -39,15 +37,6 @@ class MediaStore:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
         self.table = table_name or get_settings().table_name
         self._ddb = dynamodb or client("dynamodb")
-
-    def put_new(self, item: MediaItem) -> bool:
-        try:
-            self._ddb.put_item(**media_put_request(self.table, item)["Put"])
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
     def get(self, tenant_id: str, media_id: str) -> MediaItem | None:
         item = self._ddb.get_item(TableName=self.table, Key={"pk": value(media_pk(tenant_id, media_id)),

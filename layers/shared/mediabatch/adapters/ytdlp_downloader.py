@@ -148,11 +148,10 @@ class _QuietLogger:
         self.too_large = False
 
     def debug(self, msg: str) -> None:
-        self.info(msg)
+        pass
 
     def info(self, msg: str) -> None:
-        if "max-filesize" in msg:
-            self.too_large = True
+        pass
 
     def warning(self, msg: str) -> None:
         pass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from mediabatch.adapters.media_storage import MediaStorage
@@ -14,10 +13,6 @@ from mediabatch.errors import NotFound, ValidationFailed
 
 MAX_PAGE = 100
 _MEDIA_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def new_media_id() -> str:
-    return str(uuid.uuid4())
 
 
 def relative_key(item: MediaItem) -> str:
@@ -38,10 +33,6 @@ class MediaCatalog:
     def __init__(self, store: MediaStore, storage: MediaStorage) -> None:
         self._store = store
         self._storage = storage
-
-    def register(self, item: MediaItem) -> MediaItem:
-        self._store.put_new(item)
-        return item
 
     def get_item(self, tenant_id: str, media_id: str) -> MediaItem:
         item = self._store.get(tenant_id, media_id) if _MEDIA_ID.fullmatch(media_id) else None

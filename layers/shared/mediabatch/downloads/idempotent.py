@@ -40,8 +40,7 @@ class CreateBatch:
 
 
 def idempotent_batch_creation(service: BatchDownloadService, table_name: str, dynamodb: Any) -> CreateBatch:
-    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb,
-                                           static_pk_value="mediabatch#create-batch")
+    persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
     config = IdempotencyConfig(
         event_key_jmespath='["tenant_id", "idempotency_key"]',
         payload_validation_jmespath="request",

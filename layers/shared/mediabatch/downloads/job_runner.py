@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from mediabatch.adapters.batch_store import BatchStore, StartOutcome
-from mediabatch.adapters.event_bus import EventPublisher
 from mediabatch.adapters.media_storage import MediaStorage, ProgressiveUpload, guess_content_type
 from mediabatch.adapters.media_store import media_put_request
 from mediabatch.adapters.ytdlp_downloader import (
@@ -27,23 +26,20 @@ from mediabatch.adapters.ytdlp_downloader import (
 from mediabatch.catalog.models import MediaItem, ProcessingState
 from mediabatch.catalog.service import build_item
 from mediabatch.downloads.finalizer import BatchFinalizer
-from mediabatch.downloads.models import BatchRecord, FileInfo, JobRecord, JobStatus, Subtitle
+from mediabatch.downloads.models import NOT_STARTED, BatchRecord, FileInfo, JobRecord, JobStatus, Subtitle
 from mediabatch.downloads.service import job_index
-from mediabatch.downloads.views import job_event_detail
 from mediabatch.paths import render_path, sanitize_component, tenant_key, with_suffix
 from mediabatch.settings import Settings
 
 logger = logging.getLogger(__name__)
 _MAX_KEY_ATTEMPTS = 50
-NOT_STARTED = "not started: the batch was stopped or cancelled"
 
 
 class DownloadJobRunner:
-    def __init__(self, store: BatchStore, storage: MediaStorage, events: EventPublisher,
+    def __init__(self, store: BatchStore, storage: MediaStorage,
                  downloader: YtDlpDownloader, finalizer: BatchFinalizer, settings: Settings) -> None:
         self._store = store
         self._storage = storage
-        self._events = events
         self._downloader = downloader
         self._finalizer = finalizer
         self._settings = settings
@@ -55,7 +51,7 @@ class DownloadJobRunner:
         outcome = self._store.start_job(job)
         if outcome is not StartOutcome.STARTED:
             if outcome is StartOutcome.CANCELLED:
-                self._events.publish("job.cancelled", job_event_detail(job, JobStatus.CANCELLED, NOT_STARTED))
+                self._finalizer.announce_job(job, JobStatus.CANCELLED, NOT_STARTED)
             self._finalizer.finalize_if_done(tenant_id, batch_id)
             return {"job_id": job_id, "status": outcome.value}
 
@@ -87,7 +83,7 @@ class DownloadJobRunner:
             # Before the job counts as finished, so no finaliser can see it failed but not stopped.
             self._store.request_stop(tenant_id, batch_id)
         if self._store.finish_job(job, status, error=error, also=transfer.media_items(), **fields):
-            self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
+            self._finalizer.announce_job(job, status, error)
         elif status is JobStatus.COMPLETED:
             # Someone else ended this job meanwhile (the crash recorder after a Step Functions
             # timeout): its outcome stands, so the file it does not list must not stay behind.
@@ -107,7 +103,7 @@ class DownloadJobRunner:
         recorded = (self._store.finish_job(job, JobStatus.FAILED, error=message)
                     or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message))
         if recorded:
-            self._events.publish("job.failed", job_event_detail(job, JobStatus.FAILED, message))
+            self._finalizer.announce_job(job, JobStatus.FAILED, message)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
         return {"job_id": job_id, "status": "failed" if recorded else "already_finished", "error": message}
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mediabatch.paths import DEFAULT_PATH_TEMPLATE
 
 MAX_URLS = 100
+NOT_STARTED = "not started: the batch was stopped or cancelled"
 Quality = Literal["best", "worst", "2160p", "1440p", "1080p", "720p", "480p", "360p", "240p", "144p", "audio"]
 VideoFormat = Literal["mp4", "webm", "mkv", "mov"]
 
