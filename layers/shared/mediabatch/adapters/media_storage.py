@@ -16,6 +16,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.aws import client
+from mediabatch.errors import Conflict
 from mediabatch.settings import get_settings
 
 # 16 MiB parts x 4 threads: bounded memory whatever the file size (bench/download_memory.py).
@@ -101,6 +102,12 @@ class MediaStorage:
                 MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]})
         except self._s3.exceptions.NoSuchUpload:
             return False
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("InvalidPart", "EntityTooSmall", "InvalidPartOrder"):
+                # A part was replaced between listing and completing (a client still retrying).
+                raise Conflict("a part changed while the upload was being completed; complete again",
+                               code="parts_changed") from exc
+            raise
         return True
 
     def abort_multipart_upload(self, key: str, upload_id: str) -> None:
