@@ -30,6 +30,8 @@ sys.path.insert(0, str(REPO / "layers" / "shared"))
 TENANT = "bench"
 
 
+# Deliberately self-contained (no `bench.common`, which imports the local cloud): this process
+# measures its own memory, and every import counts.
 def status_kb() -> dict[str, int]:
     out: dict[str, int] = {}
     with open("/proc/self/status") as fh:

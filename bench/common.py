@@ -238,6 +238,17 @@ def proc_status_kb(pid: int | str = "self") -> dict[str, int]:
     return out
 
 
+def reset_peak_rss() -> bool:
+    """VmHWM back to the current RSS (Linux >= 4.0); False if the kernel refused."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    status = proc_status_kb()
+    return status["VmHWM"] <= status["VmRSS"] + 1024
+
+
 @contextmanager
 def temp_dir(prefix: str) -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix=prefix))

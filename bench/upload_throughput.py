@@ -54,6 +54,7 @@ from bench.common import (
     fmt_runs,
     median,
     proc_status_kb,
+    reset_peak_rss,
     temp_dir,
 )
 
@@ -73,21 +74,6 @@ BOTO_PREFIX = "bench-upload/"
 
 
 # ------------------------------------------------------------------ the probe (its own process)
-def _status_kb() -> dict[str, int]:
-    return proc_status_kb()
-
-
-def _reset_peak() -> bool:
-    """VmHWM back to the current RSS (Linux >= 4.0); False if the kernel refused."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        return False
-    status = _status_kb()
-    return status["VmHWM"] <= status["VmRSS"] + 1024
-
-
 class _Sampler(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -96,7 +82,7 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.peak_kb = max(self.peak_kb, _status_kb()["VmRSS"])
+            self.peak_kb = max(self.peak_kb, proc_status_kb()["VmRSS"])
             self._halt.wait(0.01)
 
     def stop(self) -> int:
@@ -168,8 +154,8 @@ def _probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
         _wait_for_processing(stored[0])
     gc.collect()
     phases.clear()
-    before = _status_kb()["VmRSS"]
-    hwm_reset = _reset_peak()
+    before = proc_status_kb()["VmRSS"]
+    hwm_reset = reset_peak_rss()
     sampler = _Sampler()
     sampler.start()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -178,7 +164,7 @@ def _probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     sampled = sampler.stop()
-    after = _status_kb()
+    after = proc_status_kb()
     return {
         "kind": kind, "seconds": seconds, "stored": stored, "phases": phases,
         "cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
