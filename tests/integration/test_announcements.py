@@ -45,3 +45,13 @@ def test_a_failed_workflow_fails_the_jobs_it_never_ran_and_ends_the_batch(
     assert (after.completed_jobs, after.failed_jobs, after.queued_jobs) == (1, 2, 0)
     types = [e["detail-type"] for e in event_tap.events(batch.batch_id)]
     assert types.count("job.failed") == 2 and types.count("batch.completed") == 1
+
+
+def test_the_webhook_url_never_travels_on_the_event_bus(store: BatchStore, make_batch: MakeBatch,
+                                                        event_tap: EventTap) -> None:
+    batch, jobs = make_batch(1, webhook_url="https://hooks.example/secret-token-123")
+    store.start_job(jobs[0])
+    store.finish_job(jobs[0], JobStatus.COMPLETED)
+    container.batch_finalizer().finalize_if_done(batch.tenant_id, batch.batch_id)
+    (event,) = event_tap.events(batch.batch_id)
+    assert "secret-token-123" not in str(event) and "webhook_url" not in event["detail"]

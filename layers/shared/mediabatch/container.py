@@ -89,7 +89,13 @@ def delivery_queue() -> DeliveryQueue:
 
 @lru_cache(maxsize=1)
 def webhook_delivery_service() -> WebhookDeliveryService:
-    return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()))
+    store = BatchStore()
+
+    def webhook_url_of(tenant_id: str, batch_id: str) -> str | None:
+        batch = store.get_batch(tenant_id, batch_id)
+        return batch.options.webhook_url if batch else None
+
+    return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()), webhook_url_of)
 
 
 def reset() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from mediabatch.adapters.safe_http import SafeHttpClient
 from mediabatch.errors import UnsafeUrl
@@ -13,7 +15,7 @@ from mediabatch.tenants import TenantService
 from mediabatch.webhooks import WebhookMessage, is_retryable
 
 logger = logging.getLogger(__name__)
-_PRIVATE_FIELDS = ("tenant_id", "webhook_url")
+_PRIVATE_FIELDS = ("tenant_id",)
 
 
 @dataclass(frozen=True)
@@ -24,16 +26,20 @@ class DeliveryOutcome:
     reason: str | None = None
 
 
+WebhookUrlLookup = Callable[[str, str], str | None]  # (tenant_id, batch_id) -> the batch's webhook_url
+
+
 class WebhookDeliveryService:
-    def __init__(self, tenants: TenantService, http: SafeHttpClient) -> None:
+    def __init__(self, tenants: TenantService, http: SafeHttpClient, webhook_url_of: WebhookUrlLookup) -> None:
         self._tenants = tenants
         self._http = http
+        self._webhook_url_of = webhook_url_of
 
     def deliver(self, event: dict[str, Any]) -> DeliveryOutcome:
         """`event` is an EventBridge event (as SQS carries it)."""
         detail = event.get("detail") or {}
-        url = detail.get("webhook_url")
-        tenant_id = detail.get("tenant_id")
+        tenant_id, batch_id = detail.get("tenant_id"), detail.get("batch_id")
+        url = self._webhook_url_of(str(tenant_id), str(batch_id)) if tenant_id and batch_id else None
         if not url or not tenant_id:
             return DeliveryOutcome(delivered=False, retry=False, reason="no webhook_url")
         event_type = str(event.get("detail-type"))
@@ -49,7 +55,7 @@ class WebhookDeliveryService:
         try:
             result = self._http.post(url, message.body(), message.headers(secret))
         except UnsafeUrl as exc:
-            logger.warning("webhook to %s refused: %s", url, exc.message)
+            logger.warning("webhook to host %s refused: %s", urlsplit(url).hostname, exc.message)
             return DeliveryOutcome(delivered=False, retry=False, reason=exc.message)
         if result.status is not None and 200 <= result.status < 300:
             return DeliveryOutcome(delivered=True, retry=False, status=result.status)

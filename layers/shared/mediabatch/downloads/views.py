@@ -65,11 +65,11 @@ def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> di
 
 
 def batch_event_detail(batch: BatchRecord) -> dict[str, Any]:
-    """What integrators (and webhooks) receive about a batch."""
+    """What integrators (and webhooks) receive about a batch. Not the webhook URL: it may hold a
+    token, and the bus is read by others; the sender looks it up on the batch."""
     return {
         **batch.summary(),
         "tenant_id": batch.tenant_id,
-        "webhook_url": batch.options.webhook_url,
         "created_at": batch.created_at,
         "started_at": batch.started_at,
         "completed_at": batch.completed_at,
