@@ -309,3 +309,16 @@ def test_progress_tells_a_fresh_client_how_to_resume_and_retry_pages_with_after(
     second = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=3&after={after}"))
     assert [u["chunkIndex"] for u in first] == [0, 1, 2] and [u["chunkIndex"] for u in second] == [3, 4, 5]
     assert api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?after=x").status_code == 400
+
+
+def test_the_presigned_put_cannot_overwrite_a_registered_file(api: Api, media: MediaSet) -> None:
+    clip = media.clip.read_bytes()
+    (session,) = data(init(api, [{"filename": "keep.mp4", "size": len(clip), "type": "video/mp4"}]))
+    url, headers = session["presignedUrls"][0], session["requiredHeaders"]
+    requests.put(url, data=clip, headers=headers, timeout=30)
+    item = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
+    forged = bytes(reversed(clip))  # same size and type: what the signature still allows
+    assert requests.put(url, data=forged, headers=headers, timeout=30).status_code == 200
+    assert requests.get(item["download_url"], timeout=30).content == clip
+    again = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
+    assert again["id"] == item["id"] and requests.get(again["download_url"], timeout=30).content == clip

@@ -124,6 +124,11 @@ class MediaStorage:
             raise
         return int(meta["ContentLength"]), str(meta.get("ContentType", ""))
 
+    def copy(self, source_key: str, key: str) -> None:
+        """Server-side copy within the bucket (objects up to 5 GB), keeping type and metadata."""
+        self._s3.copy_object(Bucket=self._bucket, Key=key, CopySource={"Bucket": self._bucket, "Key": source_key},
+                             MetadataDirective="COPY")
+
     def put_bytes(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
 

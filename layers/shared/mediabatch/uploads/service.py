@@ -33,7 +33,8 @@ from mediabatch.uploads.plan import (
 SESSION_TTL_SECONDS = 24 * 3600
 _VIDEO_TYPE = re.compile(r"video/[a-z0-9][a-z0-9.+-]{0,80}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-PIECES_PREFIX = "staging/pieces/"  # template.yaml: the bucket's lifecycle rule expires it
+PIECES_PREFIX = "staging/pieces/"  # template.yaml: the bucket's lifecycle rule expires `staging/`
+STAGING_PREFIX = "staging/uploads/"
 
 
 class PayloadTooLarge(DomainError):
@@ -196,7 +197,7 @@ class UploadService:
                 raise ValidationFailed(
                     f"a single-request upload must carry the whole file ({session.size} bytes); files over "
                     f"{SERVER_PIECE_MAX_BYTES} bytes go through the presigned URL", code="invalid_piece")
-            self._storage.put_bytes(session.s3_key, body, session.content_type)
+            self._storage.put_bytes(_upload_target(session), body, session.content_type)
             return {"chunkIndex": 0, "received": len(body), "chunkComplete": True}
         assert session.multipart_upload_id is not None
         if offset == 0 and len(body) == expected:
@@ -262,7 +263,7 @@ class UploadService:
         return self._register(session)
 
     def _register(self, session: UploadSession) -> dict[str, Any]:
-        head = self._storage.head(session.s3_key)
+        head = self._storage.head(_upload_target(session))
         if head is None:
             raise Conflict("Missing parts: the file is not in storage", code="missing_parts",
                            details={"missingChunks": [0], "failedChunks": [], "missingPartNumbers": [1]})
@@ -275,6 +276,10 @@ class UploadService:
             self._discard_single(session)
             raise ValidationFailed(f"stored file has Content-Type {content_type!r}, declared {session.content_type!r}; "
                                    "upload it again (POST /retry gives a fresh URL)", code="content_type_mismatch")
+        if not session.is_chunked:
+            # Into place only now: the presigned PUT URL (valid until it expires) can never
+            # overwrite a registered file.
+            self._storage.copy(_upload_target(session), session.s3_key)
         item = build_item(
             tenant_id=session.tenant_id, media_id=session.file_id, storage_key=session.s3_key,
             filename=session.filename, size=session.size, content_type=session.content_type,
@@ -289,12 +294,14 @@ class UploadService:
                 "content_type": item.content_type, "upload_id": session.upload_id,
                 "initiator": {"type": "upload"}})
             self._processing.start(session.tenant_id, item.id)
+            if not session.is_chunked:
+                self._storage.delete([_upload_target(session)])  # else the staging lifecycle rule does
         return self._catalog.get(session.tenant_id, session.file_id)
 
     def _discard_single(self, session: UploadSession) -> None:
         """A single-PUT file that cannot be registered is removed, so /retry offers it again."""
         if not session.is_chunked:
-            self._storage.delete([session.s3_key])
+            self._storage.delete([_upload_target(session)])
 
     # ------------------------------------------------------------------ internals
     def _session(self, tenant_id: str, upload_id: str) -> UploadSession:
@@ -324,7 +331,7 @@ class UploadService:
                 else:
                     rec.failed.add(index)
         else:
-            head = self._storage.head(session.s3_key)
+            head = self._storage.head(_upload_target(session))
             if head is not None:
                 if head[0] == session.size:
                     rec.good[0] = ""
@@ -349,7 +356,7 @@ class UploadService:
         plan = _plan(session)
         if not session.is_chunked:
             return [{"chunkIndex": 0, "url": self._storage.presign_put(
-                session.s3_key, content_type=session.content_type, content_length=session.size,
+                _upload_target(session), content_type=session.content_type, content_length=session.size,
                 ttl_seconds=self._ttl)} for _ in indexes[:1]]
         assert session.multipart_upload_id is not None
         return [{"chunkIndex": i, "url": self._storage.presign_upload_part(
@@ -376,6 +383,15 @@ class UploadService:
             "requiredHeaders": {} if session.is_chunked else {"Content-Type": session.content_type},
             "urlsExpireInSeconds": self._ttl,
         }
+
+
+def _upload_target(session: UploadSession) -> str:
+    """Where the client's bytes go: a single PUT lands in staging (under the expiring
+    `staging/` prefix) and is copied into place at /complete; parts go to the multipart upload
+    of the final key, which ceases to accept parts once completed."""
+    if session.is_chunked:
+        return session.s3_key
+    return f"{STAGING_PREFIX}{session.tenant_id}/{session.upload_id}/{session.s3_key.rsplit('/', 1)[-1]}"
 
 
 def _plan(session: UploadSession) -> UploadPlan:
