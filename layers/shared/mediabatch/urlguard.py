@@ -68,8 +68,10 @@ class UrlPolicy:
         if host.lower().strip("[]") in self.allowed_hosts:
             return
         if not self.is_address_allowed(address):
+            # The message names the host only: echoing what an internal name resolves to would
+            # let callers map private networks. The address stays in `details` for logs.
             raise UnsafeUrl(
-                f"refusing to connect to {host} ({address}): not a public address",
+                f"refusing to connect to {host}: not a public address",
                 details={"host": host, "address": address},
             )
 
