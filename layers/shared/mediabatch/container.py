@@ -78,7 +78,7 @@ def media_processor() -> MediaProcessor:
 def download_job_runner() -> DownloadJobRunner:
     settings = get_settings()
     downloader = YtDlpDownloader(url_policy(), progress_interval=settings.progress_write_interval_seconds,
-                                 max_bytes=settings.max_download_bytes)
+                                 max_bytes=settings.max_download_bytes, ffmpeg_path=settings.ffmpeg_path)
     return DownloadJobRunner(BatchStore(), MediaStorage(), downloader, batch_finalizer(), settings)
 
 

@@ -174,10 +174,12 @@ def _clean(message: str) -> str:
 
 class YtDlpDownloader:
     def __init__(self, policy: UrlPolicy, *, progress_interval: float = 1.0, socket_timeout: float = 20.0,
-                 max_bytes: int = 4 * 2**30) -> None:
+                 max_bytes: int = 4 * 2**30, ffmpeg_path: str = "ffmpeg") -> None:
         install_connect_guard(policy)
         self._policy = policy
         self._max_bytes = max_bytes
+        # A bare name is looked up on PATH by yt-dlp itself; a path (a Lambda layer) is passed on.
+        self._ffmpeg_location = ffmpeg_path if "/" in ffmpeg_path else None
         self._interval = progress_interval
         self._socket_timeout = socket_timeout
 
@@ -240,6 +242,7 @@ class YtDlpDownloader:
             "fragment_retries": 3,
             "hls_prefer_native": True,
             "external_downloader": {"default": "native"},
+            **({"ffmpeg_location": self._ffmpeg_location} if self._ffmpeg_location else {}),
             "cachedir": False,
             "proxy": "",
             "overwrites": True,
