@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,12 +57,17 @@ def _pure_ytdlp(urls: list[str], scratch: Path) -> float:
         finally:
             shutil.rmtree(target, ignore_errors=True)
 
+    return _timed_in_parallel(one, urls, "pure download")
+
+
+def _timed_in_parallel(fetch: Callable[[str], int], urls: list[str], label: str) -> float:
+    """Seconds to fetch every URL, CONCURRENT_LIMIT at a time; every file must arrive whole."""
     started = time.monotonic()
     with ThreadPoolExecutor(CONCURRENT_LIMIT) as pool:
-        sizes = list(pool.map(one, urls))
+        sizes = list(pool.map(fetch, urls))
     elapsed = time.monotonic() - started
     if sizes != [FILE_BYTES] * len(urls):
-        raise RuntimeError(f"pure download got sizes {set(sizes)}")
+        raise RuntimeError(f"{label} got sizes {set(sizes)}")
     return elapsed
 
 
@@ -70,13 +76,7 @@ def _pure_urllib(urls: list[str]) -> float:
         with urllib.request.urlopen(url, timeout=30) as response:
             return len(response.read())
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(CONCURRENT_LIMIT) as pool:
-        sizes = list(pool.map(one, urls))
-    elapsed = time.monotonic() - started
-    if sizes != [FILE_BYTES] * len(urls):
-        raise RuntimeError(f"urllib got sizes {set(sizes)}")
-    return elapsed
+    return _timed_in_parallel(one, urls, "urllib")
 
 
 def run(quick: bool = False) -> BenchResult:

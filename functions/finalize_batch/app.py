@@ -9,21 +9,17 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
+from mediabatch.task_failures import TaskFailure
 
 logger = Logger()
 tracer = Tracer()
-
-
-class MapFailure(BaseModel):
-    Error: str = "Unknown"
-    Cause: str | None = None
 
 
 class BatchRef(BaseModel):
     tenant_id: str
     batch_id: str
     # Set by the Catch on the Map: the workflow failed and will run no further jobs.
-    workflow_failure: MapFailure | None = None
+    workflow_failure: TaskFailure | None = None
 
 
 @logger.inject_lambda_context

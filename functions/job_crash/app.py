@@ -9,22 +9,17 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
-from mediabatch.task_failures import describe_failure
+from mediabatch.task_failures import TaskFailure, describe_failure
 
 logger = Logger()
 tracer = Tracer()
-
-
-class Crash(BaseModel):
-    Error: str = "Unknown"
-    Cause: str | None = None
 
 
 class CrashedJob(BaseModel):
     tenant_id: str
     batch_id: str
     job_id: str
-    crash: Crash
+    crash: TaskFailure
 
 
 # Messages of these errors describe the invocation (timeouts, memory), not the account: safe to
@@ -32,7 +27,7 @@ class CrashedJob(BaseModel):
 _PUBLIC_ERRORS = ("Sandbox.", "States.", "Runtime.")
 
 
-def _describe(crash: Crash) -> str:
+def _describe(crash: TaskFailure) -> str:
     if not crash.Error.startswith(_PUBLIC_ERRORS):
         return crash.Error
     reason = describe_failure(crash.Error, crash.Cause)

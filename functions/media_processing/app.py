@@ -10,25 +10,20 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
-from mediabatch.task_failures import describe_failure
+from mediabatch.task_failures import TaskFailure, describe_failure
 
 logger = Logger()
 tracer = Tracer()
-
-
-class Failure(BaseModel):
-    Error: str = "Unknown"
-    Cause: str | None = None
 
 
 class ProcessingTask(BaseModel):
     step: Literal["probe", "thumbnail", "hls", "failed"]
     tenant_id: str
     media_id: str
-    failure: Failure | None = None
+    failure: TaskFailure | None = None
 
 
-def describe(failure: Failure | None) -> str:
+def describe(failure: TaskFailure | None) -> str:
     return describe_failure(failure.Error, failure.Cause) if failure else "processing failed"
 
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 
 import json
 
+from pydantic import BaseModel
+
+
+class TaskFailure(BaseModel):
+    """The `{"Error", "Cause"}` a Catch puts at its ResultPath."""
+
+    Error: str = "Unknown"
+    Cause: str | None = None
+
 
 def describe_failure(error: str, cause: str | None) -> str:
     """A one-line reason for people: the function's errorMessage if there is one."""

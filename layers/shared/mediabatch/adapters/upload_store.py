@@ -92,17 +92,39 @@ class UploadStore:
 
     # ------------------------------------------------------------------ server-side pieces
     def add_piece(self, session: UploadSession, index: int, offset: int, length: int) -> dict[int, int]:
-        """Record one received piece of a chunk; returns all pieces of that chunk {offset: length}."""
-        result = self._ddb.update_item(
-            TableName=self._table,
-            Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
-            UpdateExpression="SET pieces.#o = :len, updated_at = :now",
-            ExpressionAttributeNames={"#o": str(offset)},
-            ExpressionAttributeValues={":len": value(length), ":now": value(now_iso())},
-            ReturnValues="ALL_NEW",
-        ) if self._chunk_exists(session, index) else self._create_chunk(session, index, offset, length)
-        pieces = from_item(result["Attributes"]).get("pieces", {})
-        return {int(k): int(v) for k, v in pieces.items()}
+        """Record one received piece of a chunk; returns all pieces of that chunk {offset: length}.
+        Usually one write: the update applies only to an existing chunk item (so it never creates
+        one without its expiry); the first piece creates the item, and if another request
+        created it first, the update is made after all."""
+        key = {"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")}
+        for _ in range(2):
+            try:
+                result = self._ddb.update_item(
+                    TableName=self._table, Key=key,
+                    UpdateExpression="SET pieces.#o = :len, updated_at = :now",
+                    ConditionExpression="attribute_exists(pieces)",
+                    ExpressionAttributeNames={"#o": str(offset)},
+                    ExpressionAttributeValues={":len": value(length), ":now": value(now_iso())},
+                    ReturnValues="ALL_NEW",
+                )
+                pieces = from_item(result["Attributes"]).get("pieces", {})
+                return {int(k): int(v) for k, v in pieces.items()}
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+            try:
+                self._ddb.put_item(
+                    TableName=self._table,
+                    Item=to_item({"pk": upload_pk(session.tenant_id, session.upload_id), "sk": f"CHUNK#{index:05d}",
+                                  "pieces": {str(offset): length}, "updated_at": now_iso(),
+                                  "expires_at_epoch": session.expires_at_epoch}),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+                return {offset: length}
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
+        raise RuntimeError(f"chunk {index} item kept changing while recording a piece")
 
     def claim_compose(self, session: UploadSession, index: int) -> bool:
         """One request at a time assembles a chunk from its pieces. The claim is a lease: if its
@@ -126,30 +148,6 @@ class UploadStore:
     def reset_chunk(self, session: UploadSession, index: int) -> None:
         self._ddb.delete_item(TableName=self._table, Key={
             "pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")})
-
-    def _chunk_exists(self, session: UploadSession, index: int) -> bool:
-        return "Item" in self._ddb.get_item(TableName=self._table, Key={
-            "pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
-            ConsistentRead=True)
-
-    def _create_chunk(self, session: UploadSession, index: int, offset: int, length: int) -> dict[str, Any]:
-        try:
-            self._ddb.put_item(
-                TableName=self._table,
-                Item=to_item({"pk": upload_pk(session.tenant_id, session.upload_id), "sk": f"CHUNK#{index:05d}",
-                              "pieces": {str(offset): length}, "updated_at": now_iso(),
-                              "expires_at_epoch": session.expires_at_epoch}),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            return dict(self._ddb.update_item(
-                TableName=self._table,
-                Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
-                UpdateExpression="SET pieces.#o = :len", ExpressionAttributeNames={"#o": str(offset)},
-                ExpressionAttributeValues={":len": value(length)}, ReturnValues="ALL_NEW"))
-        return {"Attributes": to_item({"pieces": {str(offset): length}})}
 
     def _key(self, tenant_id: str, upload_id: str) -> dict[str, Any]:
         return {"pk": value(upload_pk(tenant_id, upload_id)), "sk": value("SESSION")}
