@@ -132,9 +132,9 @@ def main() -> None:
     spec.loader.exec_module(app)
 
     from mediabatch import container
-    from mediabatch.adapters.batch_store import BatchStore
-    from mediabatch.adapters.media_storage import MediaStorage
-    from mediabatch.adapters.ytdlp_downloader import YtDlpDownloader
+    from mediabatch.adapters.dynamodb.batches import BatchTable
+    from mediabatch.adapters.s3.media_bucket import MediaBucket
+    from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
     from mediabatch.downloads.models import BatchDownloadRequest
     from mediabatch.downloads.service import BatchDownloadService, job_id_for
 
@@ -157,13 +157,13 @@ def main() -> None:
         setattr(owner, attr, wrapper)
 
     timed(YtDlpDownloader, "download")
-    timed(MediaStorage, "upload_file")
-    store = BatchStore()
+    timed(MediaBucket, "upload_file")
+    store = BatchTable()
     service = BatchDownloadService(
         store,
         NotStarted(),  # type: ignore[arg-type]
         container.batch_finalizer(),
-        MediaStorage(),
+        MediaBucket(),
         container.url_policy(),
     )
 

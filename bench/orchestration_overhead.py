@@ -45,7 +45,7 @@ TARGET_MS = 30.0
 def _pure_ytdlp(urls: list[str], scratch: Path) -> float:
     """The 50 downloads alone, through the product's downloader, 10 at a time."""
     from mediabatch import container
-    from mediabatch.adapters.ytdlp_downloader import DownloadSpec, YtDlpDownloader
+    from mediabatch.adapters.ytdlp.downloader import DownloadSpec, YtDlpDownloader
 
     downloader = YtDlpDownloader(container.url_policy())
 

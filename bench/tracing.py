@@ -76,13 +76,13 @@ class PhaseTracer:
         from botocore.client import BaseClient
 
         from localcloud.functions import LocalFunction
-        from mediabatch.adapters.media_storage import MediaStorage
-        from mediabatch.adapters.ytdlp_downloader import YtDlpDownloader
+        from mediabatch.adapters.s3.media_bucket import MediaBucket
+        from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
 
         undo = [
             self._wrap(LocalFunction, "invoke", lambda fn: f"fn:{fn.logical_id}"),
             self._wrap(YtDlpDownloader, "download", "download"),
-            self._wrap(MediaStorage, "upload_file", "upload"),
+            self._wrap(MediaBucket, "upload_file", "upload"),
             self._wrap_aws(BaseClient),
         ]
         try:

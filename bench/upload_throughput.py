@@ -166,7 +166,10 @@ def _probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
     sampled = sampler.stop()
     after = proc_status_kb()
     return {
-        "kind": kind, "seconds": seconds, "stored": stored, "phases": phases,
+        "kind": kind,
+        "seconds": seconds,
+        "stored": stored,
+        "phases": phases,
         "cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "rss_before_kb": before,
         "peak_kb": after["VmHWM"] if hwm_reset else max(sampled, after["VmRSS"]),
@@ -194,8 +197,14 @@ def _wait_for_processing(media_id: str, timeout: float = 120.0) -> None:
 
 def _run_probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
     env = {**os.environ, "BENCH_API_URL": cloud().base_url}
-    proc = subprocess.run([sys.executable, "-m", "bench.upload_throughput", "--probe", kind, str(path), str(warmup)],
-                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.upload_throughput", "--probe", kind, str(path), str(warmup)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith('{"kind"')]
     if proc.returncode != 0 or not lines:
         raise BenchError(f"{kind} probe failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
@@ -216,10 +225,13 @@ def _clean_up(result: dict[str, Any]) -> None:
         _wait_for_processing(media_id)
         prefixes.append(f"tenants/bench/media/{media_id}/")
     for prefix in prefixes:
-        keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-                for o in page.get("Contents", [])]
+        keys = [
+            o["Key"]
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for o in page.get("Contents", [])
+        ]
         for start in range(0, len(keys), 1000):
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[start : start + 1000]]})
 
 
 def _init_cost(files: int, repeats: int) -> tuple[list[float], int, int, int]:
@@ -229,15 +241,17 @@ def _init_cost(files: int, repeats: int) -> tuple[list[float], int, int, int]:
 
     from mediabatch.uploads.plan import MAX_FILE_BYTES
 
-    body = {"files": [{"filename": f"largest{i}.mp4", "size": MAX_FILE_BYTES, "type": "video/mp4"}
-                      for i in range(files)]}
+    body = {
+        "files": [{"filename": f"largest{i}.mp4", "size": MAX_FILE_BYTES, "type": "video/mp4"} for i in range(files)]
+    }
     times: list[float] = []
     size = escaped = urls = 0
     with requests.Session() as http:
         for _ in range(repeats):
             started = time.perf_counter()
-            response = http.post(f"{cloud().base_url}/api/v1/videos/batch/init", json=body,
-                                 headers={"X-API-Key": API_KEY}, timeout=300)
+            response = http.post(
+                f"{cloud().base_url}/api/v1/videos/batch/init", json=body, headers={"X-API-Key": API_KEY}, timeout=300
+            )
             times.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise BenchError(f"POST /init answered {response.status_code}: {response.text[:500]}")
@@ -267,7 +281,7 @@ def run(quick: bool = False) -> BenchResult:
         with open(path, "rb") as fh:  # written back to disk now, not during the first upload
             os.fsync(fh.fileno())
         for round_ in range(rounds):
-            for kind in KINDS[round_ % len(KINDS):] + KINDS[:round_ % len(KINDS)]:  # each kind goes first once
+            for kind in KINDS[round_ % len(KINDS) :] + KINDS[: round_ % len(KINDS)]:  # each kind goes first once
                 reset()
                 result = _run_probe(kind, path, warmup)
                 _clean_up(result)
@@ -287,8 +301,9 @@ def run(quick: bool = False) -> BenchResult:
 
     def transfer(kind: str) -> float:
         """Median of (whole call - create/init - complete): the parts going over the wire."""
-        return median([float(r["seconds"]) - r["phases"].get("init", 0.0) - r["phases"].get("complete", 0.0)
-                       for r in runs[kind]])
+        return median(
+            [float(r["seconds"]) - r["phases"].get("init", 0.0) - r["phases"].get("complete", 0.0) for r in runs[kind]]
+        )
 
     client_s, default_s, plain_s = (median(secs(k)) for k in KINDS)
     ratio_default, ratio_plain = default_s / client_s, plain_s / client_s
@@ -299,50 +314,84 @@ def run(quick: bool = False) -> BenchResult:
     boto_peak = max((r for k in KINDS[1:] for r in runs[k]), key=lambda r: r["peak_kb"])
     plan = plan_upload(FILE_BYTES)
     largest = plan_upload(MAX_FILE_BYTES)
-    met = (ratio_default >= MIN_RATIO and peak_bytes < MAX_PEAK_BYTES and one_size < MAX_INIT_ANSWER
-           and five_escaped < LAMBDA_RESPONSE_LIMIT)
+    met = (
+        ratio_default >= MIN_RATIO
+        and peak_bytes < MAX_PEAK_BYTES
+        and one_size < MAX_INIT_ANSWER
+        and five_escaped < LAMBDA_RESPONSE_LIMIT
+    )
 
     def row(kind: str, what: str) -> tuple[str, str]:
         cpu = median([float(r["cpu_s"]) for r in runs[kind]])
-        return (f"{what} (median)",
-                f"{median(secs(kind)):.2f} s = {FILE_BYTES / MiB / median(secs(kind)):.0f} MiB/s "
-                f"(runs: {fmt_runs(secs(kind))}); create / parts / complete {phase(kind, 'init'):.2f} / "
-                f"{transfer(kind):.2f} / {phase(kind, 'complete'):.2f} s; {cpu:.1f} s CPU in the uploader's process")
+        return (
+            f"{what} (median)",
+            f"{median(secs(kind)):.2f} s = {FILE_BYTES / MiB / median(secs(kind)):.0f} MiB/s "
+            f"(runs: {fmt_runs(secs(kind))}); create / parts / complete {phase(kind, 'init'):.2f} / "
+            f"{transfer(kind):.2f} / {phase(kind, 'complete'):.2f} s; {cpu:.1f} s CPU in the uploader's process",
+        )
 
     figures = [
-        ("Workload", f"one {_label(FILE_BYTES)} file (make_sized_file, in a temporary folder, deleted after) to moto's "
-                     "S3 of the local cloud, each upload in a fresh process after a 1 MiB warm-up upload; "
-                     "runs interleaved, the order rotated each round"),
-        row("boto3-default", "Baseline: boto3 `upload_file`, `TransferConfig()` defaults (8 MiB parts, 10 threads, "
-                             "CRC32 checksums)"),
-        row("boto3-plain", f"boto3 `upload_file` as the client sends: {PLAIN_CHUNK // MiB} MiB parts, "
-                           f"{PLAIN_THREADS} threads, no checksums (`request_checksum_calculation=when_required`)"),
-        row("client", f"UploadClient.upload_file ({CLIENT_WORKERS} workers; POST /init, {plan.total_chunks} presigned "
-                      f"{plan.chunk_size // MiB} MiB part PUTs, POST /complete)"),
-        ("**Throughput ratio** (boto3 defaults time / client time, whole call)",
-         f"**{ratio_default:.2f}x** (target >= {MIN_RATIO:.1f}x); "
-         f"against boto3 as the client sends: {ratio_plain:.2f}x"),
-        ("Transfer-only ratio (the parts, without create and complete)",
-         f"{transfer_default:.2f}x against boto3 defaults, {transfer_plain:.2f}x against boto3 as the client sends"),
-        ("**Client peak RSS** (whole process) / target",
-         f"**{peak_bytes / 1e6:.0f} MB** ({peak_bytes / MiB:.0f} MiB; {peak_bytes / MAX_PEAK_BYTES:.2f}x of 100 MB); "
-         f"RSS before the upload {peak['rss_before_kb'] / 1024:.0f} MiB, delta "
-         f"{(peak['peak_kb'] - peak['rss_before_kb']) / 1024:.1f} MiB"),
-        ("Peak measured by", f"{peak['peak_source']} (the client's runs: "
-                             f"{', '.join(str(r['peak_kb'] // 1024) for r in runs['client'])} MiB); "
-                             f"10 ms sampling saw {peak['sampled_peak_kb'] / 1024:.0f} MiB"),
-        ("boto3's process peak RSS, same method, for scale",
-         f"{boto_peak['peak_kb'] / 1024:.0f} MiB ({boto_peak['kind']}; delta "
-         f"{(boto_peak['peak_kb'] - boto_peak['rss_before_kb']) / 1024:.1f} MiB)"),
-        (f"**POST /init, one file of {MAX_FILE_BYTES / GiB:.0f} GiB** ({largest.total_chunks} chunks of "
-         f"{largest.chunk_size // MiB} MiB)",
-         f"**{one_size / 1e6:.2f} MB** answer ({one_urls} URLs, {one_size / max(1, one_urls):.0f} bytes a URL; "
-         f"{one_size / LAMBDA_RESPONSE_LIMIT:.2f}x of Lambda's 6 MB); {median(one_times) * 1000:.0f} ms "
-         f"(runs: {', '.join(f'{t * 1000:.0f}' for t in one_times)} ms)"),
-        (f"POST /init, 5 files of {MAX_FILE_BYTES / GiB:.0f} GiB (the largest request)",
-         f"{five_size / 1e6:.2f} MB answer, {five_escaped / 1e6:.2f} MB as the Lambda response's JSON-escaped body "
-         f"({five_urls} URLs; {five_escaped / LAMBDA_RESPONSE_LIMIT:.2f}x of 6 MB); {median(five_times) * 1000:.0f} ms "
-         f"(runs: {', '.join(f'{t * 1000:.0f}' for t in five_times)} ms)"),
+        (
+            "Workload",
+            f"one {_label(FILE_BYTES)} file (make_sized_file, in a temporary folder, deleted after) to moto's "
+            "S3 of the local cloud, each upload in a fresh process after a 1 MiB warm-up upload; "
+            "runs interleaved, the order rotated each round",
+        ),
+        row(
+            "boto3-default",
+            "Baseline: boto3 `upload_file`, `TransferConfig()` defaults (8 MiB parts, 10 threads, CRC32 checksums)",
+        ),
+        row(
+            "boto3-plain",
+            f"boto3 `upload_file` as the client sends: {PLAIN_CHUNK // MiB} MiB parts, "
+            f"{PLAIN_THREADS} threads, no checksums (`request_checksum_calculation=when_required`)",
+        ),
+        row(
+            "client",
+            f"UploadClient.upload_file ({CLIENT_WORKERS} workers; POST /init, {plan.total_chunks} presigned "
+            f"{plan.chunk_size // MiB} MiB part PUTs, POST /complete)",
+        ),
+        (
+            "**Throughput ratio** (boto3 defaults time / client time, whole call)",
+            f"**{ratio_default:.2f}x** (target >= {MIN_RATIO:.1f}x); "
+            f"against boto3 as the client sends: {ratio_plain:.2f}x",
+        ),
+        (
+            "Transfer-only ratio (the parts, without create and complete)",
+            f"{transfer_default:.2f}x against boto3 defaults, {transfer_plain:.2f}x against boto3 as the client sends",
+        ),
+        (
+            "**Client peak RSS** (whole process) / target",
+            f"**{peak_bytes / 1e6:.0f} MB** ({peak_bytes / MiB:.0f} MiB; "
+            f"{peak_bytes / MAX_PEAK_BYTES:.2f}x of 100 MB); "
+            f"RSS before the upload {peak['rss_before_kb'] / 1024:.0f} MiB, delta "
+            f"{(peak['peak_kb'] - peak['rss_before_kb']) / 1024:.1f} MiB",
+        ),
+        (
+            "Peak measured by",
+            f"{peak['peak_source']} (the client's runs: "
+            f"{', '.join(str(r['peak_kb'] // 1024) for r in runs['client'])} MiB); "
+            f"10 ms sampling saw {peak['sampled_peak_kb'] / 1024:.0f} MiB",
+        ),
+        (
+            "boto3's process peak RSS, same method, for scale",
+            f"{boto_peak['peak_kb'] / 1024:.0f} MiB ({boto_peak['kind']}; delta "
+            f"{(boto_peak['peak_kb'] - boto_peak['rss_before_kb']) / 1024:.1f} MiB)",
+        ),
+        (
+            f"**POST /init, one file of {MAX_FILE_BYTES / GiB:.0f} GiB** ({largest.total_chunks} chunks of "
+            f"{largest.chunk_size // MiB} MiB)",
+            f"**{one_size / 1e6:.2f} MB** answer ({one_urls} URLs, {one_size / max(1, one_urls):.0f} bytes a URL; "
+            f"{one_size / LAMBDA_RESPONSE_LIMIT:.2f}x of Lambda's 6 MB); {median(one_times) * 1000:.0f} ms "
+            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in one_times)} ms)",
+        ),
+        (
+            f"POST /init, 5 files of {MAX_FILE_BYTES / GiB:.0f} GiB (the largest request)",
+            f"{five_size / 1e6:.2f} MB answer, {five_escaped / 1e6:.2f} MB as the Lambda response's JSON-escaped body "
+            f"({five_urls} URLs; {five_escaped / LAMBDA_RESPONSE_LIMIT:.2f}x of 6 MB); "
+            f"{median(five_times) * 1000:.0f} ms "
+            f"(runs: {', '.join(f'{t * 1000:.0f}' for t in five_times)} ms)",
+        ),
     ]
     notes = [
         "Memory: the client sends each part from the file block by block (1 MiB reads) while the PUT streams, so "
@@ -358,14 +407,25 @@ def run(quick: bool = False) -> BenchResult:
         "compares what the uploaders themselves do.",
     ]
     if not met:
-        notes.append("Target missed: " + "; ".join(
-            m for ok, m in ((ratio_default >= MIN_RATIO, f"throughput {ratio_default:.2f}x < {MIN_RATIO}x"),
-                            (peak_bytes < MAX_PEAK_BYTES, f"peak RSS {peak_bytes / 1e6:.0f} MB"),
-                            (one_size < MAX_INIT_ANSWER, f"init answer {one_size / 1e6:.2f} MB"),
-                            (five_escaped < LAMBDA_RESPONSE_LIMIT, "5-file init over 6 MB")) if not ok) + ".")
-    target = (f"throughput >= {MIN_RATIO:.1f}x boto3 `upload_file` (defaults); client peak RSS < 100 MB; "
-              f"init answer for one {MAX_FILE_BYTES / GiB:.0f} GiB file < {MAX_INIT_ANSWER / 1e6:.1f} MB "
-              "(a quarter of 6 MB) and for 5 such files < 6 MB")
+        notes.append(
+            "Target missed: "
+            + "; ".join(
+                m
+                for ok, m in (
+                    (ratio_default >= MIN_RATIO, f"throughput {ratio_default:.2f}x < {MIN_RATIO}x"),
+                    (peak_bytes < MAX_PEAK_BYTES, f"peak RSS {peak_bytes / 1e6:.0f} MB"),
+                    (one_size < MAX_INIT_ANSWER, f"init answer {one_size / 1e6:.2f} MB"),
+                    (five_escaped < LAMBDA_RESPONSE_LIMIT, "5-file init over 6 MB"),
+                )
+                if not ok
+            )
+            + "."
+        )
+    target = (
+        f"throughput >= {MIN_RATIO:.1f}x boto3 `upload_file` (defaults); client peak RSS < 100 MB; "
+        f"init answer for one {MAX_FILE_BYTES / GiB:.0f} GiB file < {MAX_INIT_ANSWER / 1e6:.1f} MB "
+        "(a quarter of 6 MB) and for 5 such files < 6 MB"
+    )
     return BenchResult(NAME, TITLE, target, met, figures, notes)
 
 

@@ -22,8 +22,14 @@ def main() -> None:
     parser.add_argument("--parameter-overrides", default=os.environ.get("LOCALCLOUD_PARAMETER_OVERRIDES", ""))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cloud = LocalCloud(root=args.root, template=args.template, host=args.host, port=args.port,
-                       moto_port=args.moto_port, parameter_overrides=parse_overrides(args.parameter_overrides))
+    cloud = LocalCloud(
+        root=args.root,
+        template=args.template,
+        host=args.host,
+        port=args.port,
+        moto_port=args.moto_port,
+        parameter_overrides=parse_overrides(args.parameter_overrides),
+    )
     cloud.start()
     print(f"mediabatch API:  {cloud.base_url}", flush=True)
     print(f"emulated AWS:    {cloud.endpoint_url}  (AWS_ENDPOINT_URL for boto3/aws cli)", flush=True)

@@ -56,10 +56,20 @@ class LocalCloud:
     """One process, one emulated cloud. Environment and moto state are process-wide, so run one
     LocalCloud per process (tests use a session fixture; other templates run in a subprocess)."""
 
-    def __init__(self, *, root: Path = REPO_ROOT, template: str = "template.yaml", host: str = "127.0.0.1",
-                 port: int = 8080, moto_port: int = 0, stack_name: str = "mediabatch-local",
-                 region: str = "us-east-1", parameter_overrides: dict[str, str] | None = None,
-                 api_keys: str | None = None, work_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        root: Path = REPO_ROOT,
+        template: str = "template.yaml",
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        moto_port: int = 0,
+        stack_name: str = "mediabatch-local",
+        region: str = "us-east-1",
+        parameter_overrides: dict[str, str] | None = None,
+        api_keys: str | None = None,
+        work_dir: Path | None = None,
+    ) -> None:
         self.root = root
         self.template_path = root / template
         self.host = host
@@ -88,7 +98,8 @@ class LocalCloud:
 
     def client(self, service: str) -> Any:
         return boto3.session.Session(region_name=self.region).client(
-            service, endpoint_url=self.endpoint_url, config=Config(s3={"addressing_style": "path"}))
+            service, endpoint_url=self.endpoint_url, config=Config(s3={"addressing_style": "path"})
+        )
 
     def start(self) -> LocalCloud:
         started = time.monotonic()
@@ -97,8 +108,9 @@ class LocalCloud:
         # Powertools warns on every invocation that emits no metric; noise in a local run.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         os.environ.update(_LOCAL_ENV)
-        os.environ.update({"MOTO_PORT": str(self.moto_port), "AWS_DEFAULT_REGION": self.region,
-                           "AWS_REGION": self.region})
+        os.environ.update(
+            {"MOTO_PORT": str(self.moto_port), "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+        )
         self._start_moto()
         template = load_template(self.template_path)
         params = {k: str(v.get("Default", "")) for k, v in (template.get("Parameters") or {}).items()}
@@ -108,8 +120,14 @@ class LocalCloud:
         params.update(self.parameter_overrides)
         resolver = Resolver(stack_name=self.stack_name, region=self.region, parameters=params)
         registry = FunctionRegistry()
-        provisioner = Provisioner(root=self.root, resources=merge_globals(template), resolver=resolver,
-                                  clients=self.client, stack_name=self.stack_name, region=self.region)
+        provisioner = Provisioner(
+            root=self.root,
+            resources=merge_globals(template),
+            resolver=resolver,
+            clients=self.client,
+            stack_name=self.stack_name,
+            region=self.region,
+        )
         provisioner.out.functions = registry
         self.provisioned = provisioner.run()
         patch_moto_lambda(registry)
@@ -121,8 +139,12 @@ class LocalCloud:
             self._pollers.append(poller)
         self._gateway = HttpApiGateway(self.provisioned.routes, self.provisioned.cors, self.host, self.port)
         self._gateway.start()
-        logger.info("local cloud ready in %.1f s at %s (moto at %s)", time.monotonic() - started, self.base_url,
-                    self.endpoint_url)
+        logger.info(
+            "local cloud ready in %.1f s at %s (moto at %s)",
+            time.monotonic() - started,
+            self.base_url,
+            self.endpoint_url,
+        )
         return self
 
     def stop(self) -> None:
@@ -146,8 +168,9 @@ class LocalCloud:
         make_dynamodb_writes_atomic()
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
-        requests.post(f"{self.endpoint_url}/moto-api/config",
-                      json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+        requests.post(
+            f"{self.endpoint_url}/moto-api/config", json={"stepfunctions": {"execute_state_machine": True}}, timeout=10
+        ).raise_for_status()
 
     def _apply_function_environment(self) -> None:
         """Every function's variables from the template, in this one process: two functions
@@ -157,8 +180,10 @@ class LocalCloud:
         for fn in self.provisioned.functions.all():
             for key, val in fn.environment.items():
                 if key in merged and merged[key][1] != val:
-                    raise ValueError(f"{key} differs between {merged[key][0]} and {fn.logical_id}; the local cloud "
-                                     "runs all functions in one process")
+                    raise ValueError(
+                        f"{key} differs between {merged[key][0]} and {fn.logical_id}; the local cloud "
+                        "runs all functions in one process"
+                    )
                 merged[key] = (fn.logical_id, val)
         os.environ.update({k: v for k, (_, v) in merged.items()})
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url

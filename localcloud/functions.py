@@ -84,11 +84,13 @@ class LocalFunction:
             return json.dumps(self.invoke(event), default=str), False
         except Exception as exc:  # reported to the caller as a failed invoke, as on AWS
             logger.warning("function %s raised %s: %s", self.name, type(exc).__name__, exc)
-            return json.dumps({
-                "errorType": type(exc).__name__,
-                "errorMessage": str(exc),
-                "stackTrace": traceback.format_tb(exc.__traceback__),
-            }), True
+            return json.dumps(
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_tb(exc.__traceback__),
+                }
+            ), True
 
 
 class FunctionRegistry:
@@ -119,8 +121,13 @@ def patch_moto_lambda(registry: FunctionRegistry) -> None:
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         fn = registry.get(self.function_name)
         if fn is None:
-            return json.dumps({"errorType": "ResourceNotFound",
-                               "errorMessage": f"{self.function_name} is not a local function"}), True, ""
+            return (
+                json.dumps(
+                    {"errorType": "ResourceNotFound", "errorMessage": f"{self.function_name} is not a local function"}
+                ),
+                True,
+                "",
+            )
         payload = json.loads(event) if isinstance(event, str) else (event or {})
         result, errored = fn.invoke_for_moto(payload)
         return result, errored, ""

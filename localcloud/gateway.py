@@ -95,8 +95,12 @@ class HttpApiGateway:
     def handle(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("content-length") or 0)
         if length > MAX_PAYLOAD_BYTES:
-            self._send(req, 413, {"content-type": "application/json"},
-                       json.dumps({"message": "Request Entity Too Large"}).encode())
+            self._send(
+                req,
+                413,
+                {"content-type": "application/json"},
+                json.dumps({"message": "Request Entity Too Large"}).encode(),
+            )
             return
         body = req.rfile.read(length) if length else b""
         split = urlsplit(req.path)
@@ -110,21 +114,36 @@ class HttpApiGateway:
         compiled, params = found
         event = self._event(req, compiled, params, split.path, split.query, body)
         if len(json.dumps(event)) > MAX_INVOKE_BYTES:
-            self._send(req, 413, {"content-type": "application/json"},
-                       json.dumps({"message": "Request Entity Too Large"}).encode())
+            self._send(
+                req,
+                413,
+                {"content-type": "application/json"},
+                json.dumps({"message": "Request Entity Too Large"}).encode(),
+            )
             return
         try:
             result = compiled.route.function.invoke(event)
         except Exception:
             logger.exception("handler of %s raised", compiled.route_key)
-            self._send(req, 500, {"content-type": "application/json"},
-                       json.dumps({"message": "Internal Server Error"}).encode())
+            self._send(
+                req,
+                500,
+                {"content-type": "application/json"},
+                json.dumps({"message": "Internal Server Error"}).encode(),
+            )
             return
         status, headers, payload = self._response(result)
         self._send(req, status, {**self._cors_headers(preflight=False), **headers}, payload)
 
-    def _event(self, req: BaseHTTPRequestHandler, compiled: CompiledRoute, params: dict[str, str], path: str,
-               query: str, body: bytes) -> dict[str, Any]:
+    def _event(
+        self,
+        req: BaseHTTPRequestHandler,
+        compiled: CompiledRoute,
+        params: dict[str, str],
+        path: str,
+        query: str,
+        body: bytes,
+    ) -> dict[str, Any]:
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in req.headers.items():
@@ -150,8 +169,13 @@ class HttpApiGateway:
                 "apiId": "local",
                 "domainName": headers.get("host", "127.0.0.1"),
                 "domainPrefix": "local",
-                "http": {"method": req.command, "path": path, "protocol": req.request_version,
-                         "sourceIp": req.client_address[0], "userAgent": headers.get("user-agent", "")},
+                "http": {
+                    "method": req.command,
+                    "path": path,
+                    "protocol": req.request_version,
+                    "sourceIp": req.client_address[0],
+                    "userAgent": headers.get("user-agent", ""),
+                },
                 "requestId": str(uuid.uuid4()),
                 "routeKey": compiled.route_key,
                 "stage": "$default",

@@ -62,7 +62,8 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
     if _conflicts_to_inject > 0:
         _conflicts_to_inject -= 1
         raise TransactionCanceledException(
-            [("TransactionConflict", "Transaction is ongoing for the item", None)] * len(transact_items))
+            [("TransactionConflict", "Transaction is ongoing for the item", None)] * len(transact_items)
+        )
     seen: set[tuple[str, str]] = set()
     errors: list[Any] = []
     planned: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = []
@@ -86,9 +87,13 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         current = self.get_item(op["TableName"], key)
         condition = op.get("ConditionExpression")
         if condition is not None and not get_filter_expression(
-                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")).expr(current):
-            old = current.to_json()["Attributes"] if (
-                op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current) else None
+            condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+        ).expr(current):
+            old = (
+                current.to_json()["Attributes"]
+                if (op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current)
+                else None
+            )
             errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
         else:
             errors.append((None, None, None))
@@ -100,14 +105,21 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         for op_type, op, key, before in planned:
             names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
             if op_type == "Put":
-                self.put_item(op["TableName"], op["Item"], expression_attribute_names=names,
-                              expression_attribute_values=values)
+                self.put_item(
+                    op["TableName"], op["Item"], expression_attribute_names=names, expression_attribute_values=values
+                )
             elif op_type == "Delete":
-                self.delete_item(op["TableName"], key, expression_attribute_names=names,
-                                 expression_attribute_values=values)
+                self.delete_item(
+                    op["TableName"], key, expression_attribute_names=names, expression_attribute_values=values
+                )
             elif op_type == "Update":
-                self.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
-                                 expression_attribute_names=names, expression_attribute_values=values)
+                self.update_item(
+                    op["TableName"],
+                    key,
+                    update_expression=op["UpdateExpression"],
+                    expression_attribute_names=names,
+                    expression_attribute_values=values,
+                )
             else:
                 continue
             done.append((op, key, before))
@@ -131,9 +143,19 @@ def make_dynamodb_writes_atomic() -> None:
     backends.list_of_moto_modules = lambda: modules
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
 
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item",
-                 "transact_get_items", "execute_transaction", "execute_statement", "batch_write_item", "query",
-                 "scan"):
+    for name in (
+        "put_item",
+        "update_item",
+        "delete_item",
+        "transact_write_items",
+        "get_item",
+        "transact_get_items",
+        "execute_transaction",
+        "execute_statement",
+        "batch_write_item",
+        "query",
+        "scan",
+    ):
         if hasattr(DynamoDBBackend, name):
             setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
     _patched = True

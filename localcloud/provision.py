@@ -45,8 +45,16 @@ class Provisioned:
 
 
 class Provisioner:
-    def __init__(self, *, root: Path, resources: dict[str, dict[str, Any]], resolver: Resolver,
-                 clients: Any, stack_name: str, region: str) -> None:
+    def __init__(
+        self,
+        *,
+        root: Path,
+        resources: dict[str, dict[str, Any]],
+        resolver: Resolver,
+        clients: Any,
+        stack_name: str,
+        region: str,
+    ) -> None:
         self.root = root
         self.resources = resources
         self.resolver = resolver
@@ -57,11 +65,25 @@ class Provisioner:
         self._pending_events: list[tuple[LocalFunction, str, dict[str, Any]]] = []
 
     def run(self) -> Provisioned:
-        self.clients("iam").create_role(RoleName="localcloud-lambda", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                   "Principal": {"Service": "lambda.amazonaws.com"}}]}))
-        graph = {lid: {r for r in references(res.get("Properties", {})) if r in self.resources}
-                 for lid, res in self.resources.items()}
+        self.clients("iam").create_role(
+            RoleName="localcloud-lambda",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )
+        graph = {
+            lid: {r for r in references(res.get("Properties", {})) if r in self.resources}
+            for lid, res in self.resources.items()
+        }
         # Event sources refer to resources too (SQS queue ARNs) but are wired after creation.
         for logical_id in TopologicalSorter(graph).static_order():
             resource = self.resources[logical_id]
@@ -91,8 +113,12 @@ class Provisioner:
     def _AWS_DynamoDB_Table(self, logical_id: str, props: dict[str, Any]) -> None:
         p = self.resolver.resolve(props)
         name = p.get("TableName") or f"{self.stack}-{logical_id}"
-        args: dict[str, Any] = {"TableName": name, "AttributeDefinitions": p["AttributeDefinitions"],
-                                "KeySchema": p["KeySchema"], "BillingMode": p.get("BillingMode", "PAY_PER_REQUEST")}
+        args: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": p["AttributeDefinitions"],
+            "KeySchema": p["KeySchema"],
+            "BillingMode": p.get("BillingMode", "PAY_PER_REQUEST"),
+        }
         if p.get("GlobalSecondaryIndexes"):
             args["GlobalSecondaryIndexes"] = p["GlobalSecondaryIndexes"]
         if p.get("StreamSpecification"):
@@ -111,8 +137,11 @@ class Provisioner:
         s3.create_bucket(Bucket=name)
         rules = []
         for rule in (p.get("LifecycleConfiguration") or {}).get("Rules", []):
-            api_rule: dict[str, Any] = {"ID": rule.get("Id", "rule"), "Status": rule["Status"],
-                                        "Filter": {"Prefix": rule.get("Prefix", "")}}
+            api_rule: dict[str, Any] = {
+                "ID": rule.get("Id", "rule"),
+                "Status": rule["Status"],
+                "Filter": {"Prefix": rule.get("Prefix", "")},
+            }
             if "AbortIncompleteMultipartUpload" in rule:
                 api_rule["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
             if "ExpirationInDays" in rule:
@@ -123,8 +152,12 @@ class Provisioner:
         cors = p.get("CorsConfiguration")
         if cors:
             renames = {"Id": "ID", "MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders"}
-            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
-                {renames.get(k, k): v for k, v in r.items()} for r in cors["CorsRules"]]})
+            s3.put_bucket_cors(
+                Bucket=name,
+                CORSConfiguration={
+                    "CORSRules": [{renames.get(k, k): v for k, v in r.items()} for r in cors["CorsRules"]]
+                },
+            )
         self.resolver.refs[logical_id] = name
         self.resolver.attrs[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
         self.resolver.attrs[(logical_id, "DomainName")] = f"{name}.s3.amazonaws.com"
@@ -132,13 +165,17 @@ class Provisioner:
     def _AWS_SQS_Queue(self, logical_id: str, props: dict[str, Any]) -> None:
         p = self.resolver.resolve(props)
         name = p.get("QueueName") or f"{self.stack}-{logical_id}"
-        attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in p.items()
-                      if k not in ("QueueName", "Tags")}
+        attributes = {
+            k: (json.dumps(v) if isinstance(v, dict) else str(v))
+            for k, v in p.items()
+            if k not in ("QueueName", "Tags")
+        }
         url = self.clients("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = self._arn("sqs", name)
         self.resolver.refs[logical_id] = url
-        self.resolver.attrs.update({(logical_id, "Arn"): arn, (logical_id, "QueueName"): name,
-                                    (logical_id, "QueueUrl"): url})
+        self.resolver.attrs.update(
+            {(logical_id, "Arn"): arn, (logical_id, "QueueName"): name, (logical_id, "QueueUrl"): url}
+        )
 
     def _AWS_SQS_QueuePolicy(self, logical_id: str, props: dict[str, Any]) -> None:
         p = self.resolver.resolve(props)
@@ -157,8 +194,11 @@ class Provisioner:
         p = self.resolver.resolve(props)
         name = p.get("Name") or f"{self.stack}-{logical_id}"
         events = self.clients("events")
-        args: dict[str, Any] = {"Name": name, "EventBusName": p.get("EventBusName", "default"),
-                                "State": p.get("State", "ENABLED")}
+        args: dict[str, Any] = {
+            "Name": name,
+            "EventBusName": p.get("EventBusName", "default"),
+            "State": p.get("State", "ENABLED"),
+        }
         if "EventPattern" in p:
             args["EventPattern"] = json.dumps(p["EventPattern"])
         if "ScheduleExpression" in p:
@@ -175,15 +215,29 @@ class Provisioner:
         # Other resources may refer to this function before its own references resolve.
         self.resolver.refs[logical_id] = name
         self.resolver.attrs[(logical_id, "Arn")] = arn
-        env = {k: str(v) for k, v in self.resolver.resolve(
-            (props.get("Environment") or {}).get("Variables", {})).items()}
-        fn = LocalFunction(logical_id=logical_id, name=name, arn=arn, code_dir=self.root / props["CodeUri"],
-                           handler=props["Handler"], timeout=int(props.get("Timeout", 3)),
-                           memory=int(props.get("MemorySize", 128)), environment=env)
+        env = {
+            k: str(v) for k, v in self.resolver.resolve((props.get("Environment") or {}).get("Variables", {})).items()
+        }
+        fn = LocalFunction(
+            logical_id=logical_id,
+            name=name,
+            arn=arn,
+            code_dir=self.root / props["CodeUri"],
+            handler=props["Handler"],
+            timeout=int(props.get("Timeout", 3)),
+            memory=int(props.get("MemorySize", 128)),
+            environment=env,
+        )
         self.clients("lambda").create_function(
-            FunctionName=name, Runtime=props.get("Runtime", "python3.11"), Role=ROLE_ARN, Handler=fn.handler,
-            Code={"ZipFile": _placeholder_zip()}, Timeout=fn.timeout, MemorySize=fn.memory,
-            Environment={"Variables": env})
+            FunctionName=name,
+            Runtime=props.get("Runtime", "python3.11"),
+            Role=ROLE_ARN,
+            Handler=fn.handler,
+            Code={"ZipFile": _placeholder_zip()},
+            Timeout=fn.timeout,
+            MemorySize=fn.memory,
+            Environment={"Variables": env},
+        )
         self.out.functions.add(fn)
         for event_id, event in (props.get("Events") or {}).items():
             self._pending_events.append((fn, event["Type"], {"Id": event_id, **event.get("Properties", {})}))
@@ -197,7 +251,8 @@ class Provisioner:
         for key, val in self.resolver.resolve(props.get("DefinitionSubstitutions", {})).items():
             text = text.replace("${" + key + "}", str(val))
         arn = self.clients("stepfunctions").create_state_machine(
-            name=name, definition=text, roleArn=ROLE_ARN, type=props.get("Type", "STANDARD"))["stateMachineArn"]
+            name=name, definition=text, roleArn=ROLE_ARN, type=props.get("Type", "STANDARD")
+        )["stateMachineArn"]
         self.out.state_machines[logical_id] = arn
         self.resolver.refs[logical_id] = arn
         self.resolver.attrs.update({(logical_id, "Arn"): arn, (logical_id, "Name"): name})
@@ -211,9 +266,15 @@ class Provisioner:
             p = self.resolver.resolve(props)
             queue_name = p["Queue"].rsplit(":", 1)[-1]
             url = self.clients("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
-            self.out.sqs_sources.append(SqsSource(
-                fn, p["Queue"], url, int(p.get("BatchSize", 10)),
-                "ReportBatchItemFailures" in (p.get("FunctionResponseTypes") or [])))
+            self.out.sqs_sources.append(
+                SqsSource(
+                    fn,
+                    p["Queue"],
+                    url,
+                    int(p.get("BatchSize", 10)),
+                    "ReportBatchItemFailures" in (p.get("FunctionResponseTypes") or []),
+                )
+            )
         else:
             raise NotImplementedError(f"{fn.logical_id}: event type {kind} is not supported by the local cloud")
 

@@ -18,8 +18,9 @@ class SqsPoller:
         self._sqs = sqs
         self._region = region
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name=f"localcloud-sqs-{source.function.logical_id}")
+        self._thread = threading.Thread(
+            target=self._loop, daemon=True, name=f"localcloud-sqs-{source.function.logical_id}"
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -38,8 +39,11 @@ class SqsPoller:
 
     def poll_once(self, wait_seconds: int = 0) -> int:
         messages = self._sqs.receive_message(
-            QueueUrl=self._source.queue_url, MaxNumberOfMessages=min(10, self._source.batch_size),
-            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=self._source.queue_url,
+            MaxNumberOfMessages=min(10, self._source.batch_size),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0
@@ -54,8 +58,10 @@ class SqsPoller:
             return len(messages)  # nothing deleted: every message comes back after its visibility timeout
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self._sqs.delete_message_batch(QueueUrl=self._source.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            self._sqs.delete_message_batch(
+                QueueUrl=self._source.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
         return len(messages)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +71,11 @@ class SqsPoller:
             "body": message["Body"],
             "attributes": message.get("Attributes", {}),
             "messageAttributes": {
-                k: {"stringValue": v.get("StringValue"), "binaryValue": v.get("BinaryValue"),
-                    "dataType": v.get("DataType")}
+                k: {
+                    "stringValue": v.get("StringValue"),
+                    "binaryValue": v.get("BinaryValue"),
+                    "dataType": v.get("DataType"),
+                }
                 for k, v in (message.get("MessageAttributes") or {}).items()
             },
             "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324

@@ -35,8 +35,25 @@ def _tag_constructor(tag: str) -> Any:
     return construct
 
 
-for _tag in ("Ref", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or",
-             "FindInMap", "ImportValue", "Base64", "GetAZs", "Condition", "Cidr"):
+for _tag in (
+    "Ref",
+    "GetAtt",
+    "Sub",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "FindInMap",
+    "ImportValue",
+    "Base64",
+    "GetAZs",
+    "Condition",
+    "Cidr",
+):
     _CfnLoader.add_constructor(f"!{_tag}", _tag_constructor(_tag))
 
 
@@ -51,9 +68,11 @@ def load_template(path: Path) -> dict[str, Any]:
 def merge_globals(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Resources with SAM Globals applied (maps merged, lists prepended, scalars overridden)."""
     globals_ = template.get("Globals", {})
-    type_globals = {"AWS::Serverless::Function": globals_.get("Function", {}),
-                    "AWS::Serverless::HttpApi": globals_.get("HttpApi", {}),
-                    "AWS::Serverless::StateMachine": globals_.get("StateMachine", {})}
+    type_globals = {
+        "AWS::Serverless::Function": globals_.get("Function", {}),
+        "AWS::Serverless::HttpApi": globals_.get("HttpApi", {}),
+        "AWS::Serverless::StateMachine": globals_.get("StateMachine", {}),
+    }
     merged: dict[str, dict[str, Any]] = {}
     for logical_id, resource in template["Resources"].items():
         resource = copy.deepcopy(resource)
@@ -116,7 +135,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 if arg not in self.refs:
                     raise KeyError(f"Ref to unknown or not yet created resource {arg}")

@@ -65,8 +65,10 @@ class ProgressBar:
         elapsed = max(1e-6, time.monotonic() - self._started)
         rate = max(0, done - (self._start_bytes or 0)) / elapsed
         completed = sum(1 for p in self._files.values() if p.completed)
-        return (f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}%  {human(done)}/"
-                f"{human(self.total_bytes)}  {human(rate)}/s  {completed}/{self.total_files} files")
+        return (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}%  {human(done)}/"
+            f"{human(self.total_bytes)}  {human(rate)}/s  {completed}/{self.total_files} files"
+        )
 
     def _draw(self, force: bool) -> None:
         now = time.monotonic()
@@ -108,13 +110,18 @@ class _Seen:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m mediabatch_client",
-                                     description="Upload video files to mediabatch.")
+    parser = argparse.ArgumentParser(
+        prog="python -m mediabatch_client", description="Upload video files to mediabatch."
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--api", default=os.environ.get("MEDIABATCH_API_URL"),
-                        help="API base URL, e.g. http://127.0.0.1:8080 (default: $MEDIABATCH_API_URL)")
-    common.add_argument("--key", default=os.environ.get("MEDIABATCH_API_KEY"),
-                        help="API key (default: $MEDIABATCH_API_KEY)")
+    common.add_argument(
+        "--api",
+        default=os.environ.get("MEDIABATCH_API_URL"),
+        help="API base URL, e.g. http://127.0.0.1:8080 (default: $MEDIABATCH_API_URL)",
+    )
+    common.add_argument(
+        "--key", default=os.environ.get("MEDIABATCH_API_KEY"), help="API key (default: $MEDIABATCH_API_KEY)"
+    )
     common.add_argument("--workers", type=int, default=8, help="chunks sent at once (at least 1)")
     common.add_argument("--retries", type=int, default=3, help="retries per chunk")
     common.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -129,8 +136,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _report(result: UploadResult, out: TextIO) -> None:
-    out.write(f"{result.path.name}\tmedia {result.media_id}\tupload {result.upload_id}\t"
-              f"{human(result.media.get('size') or 0)}\n")
+    out.write(
+        f"{result.path.name}\tmedia {result.media_id}\tupload {result.upload_id}\t"
+        f"{human(result.media.get('size') or 0)}\n"
+    )
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -159,8 +168,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
                     for path, error in exc.errors.items():
                         err.write(f"{path.name}\tFAILED\t{error}\n")
                         if error.upload_id:
-                            err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} "
-                                      f"{path}\n")
+                            err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} {path}\n")
             else:
                 results = [client.resume(args.upload_id, args.file, on_progress=seen)]
         except UploadError as exc:

@@ -48,8 +48,15 @@ from requests.adapters import HTTPAdapter
 from mediabatch_client.errors import BatchUploadError, PartUploadError, UploadError
 from mediabatch_client.models import ServerProgress, UploadProgress, UploadResult, UploadSession
 
-__all__ = ["API_PREFIX", "MAX_FILES_PER_INIT", "SEND_BLOCK", "URLS_PER_PAGE", "ProgressCallback", "UploadClient",
-           "guess_video_type"]
+__all__ = [
+    "API_PREFIX",
+    "MAX_FILES_PER_INIT",
+    "SEND_BLOCK",
+    "URLS_PER_PAGE",
+    "ProgressCallback",
+    "UploadClient",
+    "guess_video_type",
+]
 
 logger = logging.getLogger("mediabatch_client")
 
@@ -59,13 +66,24 @@ URLS_PER_PAGE = 1000  # the server's limit per answer (POST /retry?limit=)
 SEND_BLOCK = 1024 * 1024  # bytes read from the file and handed to the socket at a time
 _PROGRESS_STEP = 256 * 1024  # callbacks at most every this many bytes of a file (and at each chunk)
 _RETRYABLE_API_STATUS = frozenset({429, 500, 502, 503, 504})
-_RETRYABLE_S3_CODES = frozenset({"RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable",
-                                 "RequestTimeTooSkewed"})
+_RETRYABLE_S3_CODES = frozenset(
+    {"RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeTooSkewed"}
+)
 _S3_CODE = re.compile(r"<Code>([^<]+)</Code>")
-_VIDEO_TYPES = {  # as the server guesses them (mediabatch.adapters.media_storage)
-    ".mp4": "video/mp4", ".m4v": "video/x-m4v", ".mov": "video/quicktime", ".webm": "video/webm",
-    ".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".mpg": "video/mpeg", ".mpeg": "video/mpeg",
-    ".ts": "video/mp2t", ".m2ts": "video/mp2t", ".3gp": "video/3gpp", ".ogv": "video/ogg", ".flv": "video/x-flv",
+_VIDEO_TYPES = {  # as the server guesses them (mediabatch.adapters.s3.media_bucket)
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".ts": "video/mp2t",
+    ".m2ts": "video/mp2t",
+    ".3gp": "video/3gpp",
+    ".ogv": "video/ogg",
+    ".flv": "video/x-flv",
     ".wmv": "video/x-ms-wmv",
 }
 
@@ -97,8 +115,9 @@ class _PartReader:
     """Bytes ``[offset, offset + length)`` of a file as a file-like request body, read block by
     block while requests sends it: a part is never held whole in memory."""
 
-    def __init__(self, path: Path, offset: int, length: int, on_read: Callable[[int], None],
-                 abort: threading.Event) -> None:
+    def __init__(
+        self, path: Path, offset: int, length: int, on_read: Callable[[int], None], abort: threading.Event
+    ) -> None:
         self._path = path
         self._offset = offset
         self._length = length
@@ -129,12 +148,12 @@ class _PartReader:
                 self._fh.seek(self._offset)
             data: bytes = self._fh.read(wanted)
         except OSError as exc:
-            self.local_error = UploadError(f"cannot read {self._path}: {exc}", code="local_file_error",
-                                           path=self._path)
+            self.local_error = UploadError(f"cannot read {self._path}: {exc}", code="local_file_error", path=self._path)
             raise self.local_error from exc
         if len(data) != wanted:
-            self.local_error = UploadError(f"{self._path} is shorter than when the upload started",
-                                           code="local_file_changed", path=self._path)
+            self.local_error = UploadError(
+                f"{self._path} is shorter than when the upload started", code="local_file_changed", path=self._path
+            )
             raise self.local_error
         self._remaining -= wanted
         self.sent += wanted
@@ -150,8 +169,15 @@ class _PartReader:
 class _Tracker:
     """One file's progress; calls the callback under the client's lock (one call at a time)."""
 
-    def __init__(self, lock: threading.Lock, callback: ProgressCallback | None, path: Path, session: UploadSession,
-                 bytes_done: int = 0, chunks_done: int = 0) -> None:
+    def __init__(
+        self,
+        lock: threading.Lock,
+        callback: ProgressCallback | None,
+        path: Path,
+        session: UploadSession,
+        bytes_done: int = 0,
+        chunks_done: int = 0,
+    ) -> None:
         self._lock = lock
         self._callback = callback
         self._path = path
@@ -187,10 +213,18 @@ class _Tracker:
         self._emitted = self.bytes_done
         if self._callback is not None:
             s = self._session
-            self._callback(UploadProgress(path=self._path, filename=s.filename, upload_id=s.upload_id,
-                                          bytes_done=self.bytes_done, total_bytes=s.size,
-                                          chunks_done=self.chunks_done, total_chunks=s.total_chunks,
-                                          completed=completed))
+            self._callback(
+                UploadProgress(
+                    path=self._path,
+                    filename=s.filename,
+                    upload_id=s.upload_id,
+                    bytes_done=self.bytes_done,
+                    total_bytes=s.size,
+                    chunks_done=self.chunks_done,
+                    total_chunks=s.total_chunks,
+                    completed=completed,
+                )
+            )
 
 
 @dataclass
@@ -268,8 +302,12 @@ class _FileTransfer:
             if not self._has_fresh_url(self.queue[0]):
                 if self.inflight:
                     return None  # ask again once a chunk in flight ends
-                raise UploadError(f"the server gave no URL for chunk {self.queue[0]} (it does not list it as missing)",
-                                  code="no_urls", upload_id=self.session.upload_id, path=self.path)
+                raise UploadError(
+                    f"the server gave no URL for chunk {self.queue[0]} (it does not list it as missing)",
+                    code="no_urls",
+                    upload_id=self.session.upload_id,
+                    path=self.path,
+                )
             index = self.queue.popleft()
             with self.lock:
                 url, _ = self.urls.pop(index)
@@ -287,7 +325,11 @@ class _FileTransfer:
             f"{len(self.failed)} chunk(s) of {self.path.name} failed after retries: "
             + "; ".join(f"chunk {i}: {cause}" for i, cause in sorted(self.failed.items())[:5])
             + ". The other chunks are stored: resume(upload_id, path) sends only what is missing.",
-            failed_chunks=list(self.failed), causes=self.failed, upload_id=self.session.upload_id, path=self.path)
+            failed_chunks=list(self.failed),
+            causes=self.failed,
+            upload_id=self.session.upload_id,
+            path=self.path,
+        )
 
     def _fetch_if_due(self, window: int) -> None:
         """Ask POST /retry for the next discovery page when the queue runs low (resume); for
@@ -308,8 +350,13 @@ class _FileTransfer:
                 self.last_fetch = key
                 self.add_urls(self.client.retry_urls(self.session.upload_id, after=key[1]), discover=False)
             return
-        if (not self.queue and not self.inflight and not self.discovering and not self.swept
-                and len(self.known) < self.needed):
+        if (
+            not self.queue
+            and not self.inflight
+            and not self.discovering
+            and not self.swept
+            and len(self.known) < self.needed
+        ):
             # A page of nothing but failed chunks can hide missing ones below its last index.
             self.swept = self.add_urls(self.client.retry_urls(self.session.upload_id), discover=True) == 0
 
@@ -335,9 +382,15 @@ class _FileTransfer:
                 media = future.result()
                 self.tracker.completed()
                 s = self.session
-                self.result = UploadResult(path=self.path, upload_id=s.upload_id, file_id=s.file_id, media=media,
-                                           chunks_sent=len(self.done), bytes_sent=self.tracker.bytes_sent,
-                                           resumed=self.resumed)
+                self.result = UploadResult(
+                    path=self.path,
+                    upload_id=s.upload_id,
+                    file_id=s.file_id,
+                    media=media,
+                    chunks_sent=len(self.done),
+                    bytes_sent=self.tracker.bytes_sent,
+                    resumed=self.resumed,
+                )
             elif isinstance(exc, UploadError):
                 self.fail(exc)
             else:
@@ -378,9 +431,19 @@ class UploadClient:
     POST /retry (default the server's maximum, 1000).
     """
 
-    def __init__(self, base_url: str, api_key: str, *, max_workers: int = 8, part_retries: int = 3,
-                 session: requests.Session | None = None, timeout: Timeout = (10.0, 300.0),
-                 retry_backoff: float = 0.5, api_retries: int = 3, urls_per_page: int = URLS_PER_PAGE) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        max_workers: int = 8,
+        part_retries: int = 3,
+        session: requests.Session | None = None,
+        timeout: Timeout = (10.0, 300.0),
+        retry_backoff: float = 0.5,
+        api_retries: int = 3,
+        urls_per_page: int = URLS_PER_PAGE,
+    ) -> None:
         if max_workers < 1 or urls_per_page < 1:
             raise ValueError("max_workers and urls_per_page must be >= 1")
         if part_retries < 0 or api_retries < 0:
@@ -413,13 +476,15 @@ class UploadClient:
     def __enter__(self) -> UploadClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     # ------------------------------------------------------------------ high level
-    def upload_files(self, paths: Sequence[PathLike], channel_id: str | None = None,
-                     on_progress: ProgressCallback | None = None) -> list[UploadResult]:
+    def upload_files(
+        self, paths: Sequence[PathLike], channel_id: str | None = None, on_progress: ProgressCallback | None = None
+    ) -> list[UploadResult]:
         """Upload files and register them as media items; results in the order of `paths`.
 
         All files are opened with POST /init first (one call per 5 files), so a file the server
@@ -432,14 +497,23 @@ class UploadClient:
             return []
         sessions: list[UploadSession] = []
         for start in range(0, len(files), MAX_FILES_PER_INIT):
-            sessions += self.init([p for p, _ in files[start:start + MAX_FILES_PER_INIT]], channel_id)
+            sessions += self.init([p for p, _ in files[start : start + MAX_FILES_PER_INIT]], channel_id)
         transfers = []
         for (path, size), session in zip(files, sessions, strict=True):
             if session.size != size:
-                raise UploadError(f"{path} changed size during init", code="local_file_changed", path=path,
-                                  upload_id=session.upload_id)
-            transfer = _FileTransfer(self, path, session, _Tracker(self._progress_lock, on_progress, path, session),
-                                     needed=session.total_chunks)
+                raise UploadError(
+                    f"{path} changed size during init",
+                    code="local_file_changed",
+                    path=path,
+                    upload_id=session.upload_id,
+                )
+            transfer = _FileTransfer(
+                self,
+                path,
+                session,
+                _Tracker(self._progress_lock, on_progress, path, session),
+                needed=session.total_chunks,
+            )
             transfer.known = set(range(session.total_chunks))
             transfer.queue = deque(range(session.total_chunks))
             transfer.add_urls(dict(enumerate(session.presigned_urls)), discover=False)
@@ -451,8 +525,9 @@ class UploadClient:
             raise BatchUploadError(results, errors)
         return results
 
-    def upload_file(self, path: PathLike, channel_id: str | None = None,
-                    on_progress: ProgressCallback | None = None) -> UploadResult:
+    def upload_file(
+        self, path: PathLike, channel_id: str | None = None, on_progress: ProgressCallback | None = None
+    ) -> UploadResult:
         """Upload one file (see `upload_files`); raises its UploadError if it fails."""
         try:
             return self.upload_files([path], channel_id, on_progress)[0]
@@ -467,14 +542,24 @@ class UploadClient:
         local, size = self._local_file(path)
         progress = self.progress(upload_id)
         if size != progress.size:
-            raise UploadError(f"{local} has {size} bytes; upload {upload_id} expects {progress.size}",
-                              code="local_file_changed", path=local, upload_id=upload_id)
+            raise UploadError(
+                f"{local} has {size} bytes; upload {upload_id} expects {progress.size}",
+                code="local_file_changed",
+                path=local,
+                upload_id=upload_id,
+            )
         session = progress.as_session()
         # "completed": /complete gives the item again. "failed": S3 no longer has the multipart
         # upload; /complete registers the file if S3 finished it, else says upload_expired.
         needed = 0 if progress.status in ("completed", "failed") else progress.total_chunks - progress.completed_count
-        tracker = _Tracker(self._progress_lock, on_progress, local, session, bytes_done=progress.uploaded_bytes,
-                           chunks_done=progress.completed_count)
+        tracker = _Tracker(
+            self._progress_lock,
+            on_progress,
+            local,
+            session,
+            bytes_done=progress.uploaded_bytes,
+            chunks_done=progress.completed_count,
+        )
         transfer = _FileTransfer(self, local, session, tracker, needed=needed, resumed=True, discovering=needed > 0)
         self._run([transfer])
         if transfer.error is not None:
@@ -486,15 +571,21 @@ class UploadClient:
     def init(self, paths: Sequence[PathLike], channel_id: str | None = None) -> list[UploadSession]:
         """POST /init for up to 5 files (sizes and types from the local files)."""
         files = [self._local_file(p) for p in paths]
-        body: dict[str, Any] = {"files": [{"filename": p.name, "size": size,
-                                           **({"type": t} if (t := guess_video_type(p.name)) else {})}
-                                          for p, size in files]}
+        body: dict[str, Any] = {
+            "files": [
+                {"filename": p.name, "size": size, **({"type": t} if (t := guess_video_type(p.name)) else {})}
+                for p, size in files
+            ]
+        }
         if channel_id is not None:
             body["channel_id"] = channel_id
         data = self._api("POST", "/init", json=body, idempotent=False)
         if not isinstance(data, list) or len(data) != len(files):
-            raise UploadError(f"POST /init answered {len(data) if isinstance(data, list) else data!r} sessions "
-                              f"for {len(files)} files", code="unexpected_response")
+            raise UploadError(
+                f"POST /init answered {len(data) if isinstance(data, list) else data!r} sessions "
+                f"for {len(files)} files",
+                code="unexpected_response",
+            )
         return [UploadSession.from_api(item, size) for item, (_, size) in zip(data, files, strict=True)]
 
     def progress(self, upload_id: str) -> ServerProgress:
@@ -522,24 +613,35 @@ class UploadClient:
         Raises UploadError ``missing_parts`` (see its `missing_chunks`) if chunks are missing."""
         data = self._api("POST", f"/complete/{quote(upload_id, safe='')}")
         if not isinstance(data, dict):
-            raise UploadError(f"POST /complete answered {data!r:.200}", code="unexpected_response",
-                              upload_id=upload_id)
+            raise UploadError(f"POST /complete answered {data!r:.200}", code="unexpected_response", upload_id=upload_id)
         return data
 
-    def upload_chunk(self, session: UploadSession, path: PathLike, index: int, url: str | None = None,
-                     on_progress: ProgressCallback | None = None) -> None:
+    def upload_chunk(
+        self,
+        session: UploadSession,
+        path: PathLike,
+        index: int,
+        url: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
         """PUT one chunk (with the client's retries); without `url`, a fresh one from POST /retry.
         Raises PartUploadError if it cannot be stored."""
         local = Path(path)
-        transfer = _FileTransfer(self, local, session, _Tracker(self._progress_lock, on_progress, local, session),
-                                 needed=1)
+        transfer = _FileTransfer(
+            self, local, session, _Tracker(self._progress_lock, on_progress, local, session), needed=1
+        )
         if url is None:
             url = self._fresh_url(transfer, index)
         try:
             self._send_chunk(transfer, index, url, threading.Event())
         except _ChunkFailed as exc:
-            raise PartUploadError(f"chunk {index} of {local.name} failed: {exc.cause}", failed_chunks=[index],
-                                  causes={index: exc.cause}, upload_id=session.upload_id, path=local) from None
+            raise PartUploadError(
+                f"chunk {index} of {local.name} failed: {exc.cause}",
+                failed_chunks=[index],
+                causes={index: exc.cause},
+                upload_id=session.upload_id,
+                path=local,
+            ) from None
 
     # ------------------------------------------------------------------ scheduling
     def _run(self, transfers: list[_FileTransfer]) -> None:
@@ -610,9 +712,13 @@ class UploadClient:
                 code = match.group(1) if match else ""
                 cause = f"storage answered HTTP {status}{' ' + code if code else ''}"
                 if status == 404 and code == "NoSuchUpload":
-                    raise UploadError("S3 no longer knows this multipart upload (expired or aborted); start a new "
-                                      "upload", code="upload_gone", status=status, upload_id=session.upload_id,
-                                      path=transfer.path)
+                    raise UploadError(
+                        "S3 no longer knows this multipart upload (expired or aborted); start a new upload",
+                        code="upload_gone",
+                        status=status,
+                        upload_id=session.upload_id,
+                        path=transfer.path,
+                    )
                 if status == 403:
                     refresh = True  # an expired (or otherwise refused) signature: ask for a fresh URL
                 elif status not in _RETRYABLE_API_STATUS and code not in _RETRYABLE_S3_CODES:
@@ -622,8 +728,9 @@ class UploadClient:
             attempt += 1
             if attempt > self.part_retries:
                 raise _ChunkFailed(f"{cause} (after {attempt} attempts)")
-            logger.info("chunk %d of %s: %s; retry %d of %d", index, session.upload_id, cause, attempt,
-                        self.part_retries)
+            logger.info(
+                "chunk %d of %s: %s; retry %d of %d", index, session.upload_id, cause, attempt, self.part_retries
+            )
             if abort.wait(self._backoff(attempt)):
                 raise _Aborted
             if refresh:
@@ -635,14 +742,24 @@ class UploadClient:
         page = self.retry_urls(transfer.session.upload_id, after=index - 1 if index > 0 else None)
         transfer.add_urls(page, discover=False)
         if index not in page:
-            raise UploadError(f"POST /retry gave no URL for chunk {index} (the server does not list it as "
-                              "missing)", code="no_urls",
-                              upload_id=transfer.session.upload_id, path=transfer.path)
+            raise UploadError(
+                f"POST /retry gave no URL for chunk {index} (the server does not list it as missing)",
+                code="no_urls",
+                upload_id=transfer.session.upload_id,
+                path=transfer.path,
+            )
         return page[index]
 
     # ------------------------------------------------------------------ HTTP
-    def _api(self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None,
-             idempotent: bool = True) -> Any:
+    def _api(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool = True,
+    ) -> Any:
         """One API call; returns the envelope's `data`. Idempotent calls are retried on
         connection errors, 429 and 5xx."""
         url = f"{self.base_url}{API_PREFIX}{path}"
@@ -650,14 +767,16 @@ class UploadClient:
         attempts = 1 + (self.api_retries if idempotent else 0)
         for attempt in range(1, attempts + 1):
             try:
-                response = self.http.request(method, url, json=json, params=params, headers=headers,
-                                             timeout=self.timeout)
+                response = self.http.request(
+                    method, url, json=json, params=params, headers=headers, timeout=self.timeout
+                )
             except requests.RequestException as exc:
                 if attempt < attempts:
                     time.sleep(self._backoff(attempt))
                     continue
-                raise UploadError(f"{method} {API_PREFIX}{path}: {type(exc).__name__}: {exc}",
-                                  code="connection_error") from exc
+                raise UploadError(
+                    f"{method} {API_PREFIX}{path}: {type(exc).__name__}: {exc}", code="connection_error"
+                ) from exc
             if response.status_code in _RETRYABLE_API_STATUS and attempt < attempts:
                 logger.info("%s %s answered %d; retrying", method, path, response.status_code)
                 time.sleep(self._backoff(attempt))
@@ -687,16 +806,23 @@ def _data_of(response: requests.Response, what: str) -> Any:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise UploadError(f"{what} answered HTTP {response.status_code} without JSON: {response.text[:300]!r}",
-                          code=f"http_{response.status_code}", status=response.status_code)
+        raise UploadError(
+            f"{what} answered HTTP {response.status_code} without JSON: {response.text[:300]!r}",
+            code=f"http_{response.status_code}",
+            status=response.status_code,
+        )
     if response.status_code >= 400 or body.get("success") is False:
         error = body.get("error")
         if isinstance(error, dict):
             code, message, details = str(error.get("code", "")), str(error.get("message", "")), error.get("details")
         else:
             code, message, details = "", str(error or body.get("message") or ""), None
-        raise UploadError(message or f"{what} failed", code=code or f"http_{response.status_code}",
-                          status=response.status_code, details=details)
+        raise UploadError(
+            message or f"{what} failed",
+            code=code or f"http_{response.status_code}",
+            status=response.status_code,
+            details=details,
+        )
     if "data" not in body:
         raise UploadError(f"{what} answered without data: {body!r:.300}", code="unexpected_response")
     return body["data"]

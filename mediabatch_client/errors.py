@@ -27,8 +27,16 @@ class UploadError(Exception):
     `UploadClient.resume` to finish the upload without sending again what S3 already has.
     """
 
-    def __init__(self, message: str, *, code: str, status: int | None = None, details: Any = None,
-                 upload_id: str | None = None, path: Path | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        status: int | None = None,
+        details: Any = None,
+        upload_id: str | None = None,
+        path: Path | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -56,10 +64,22 @@ class PartUploadError(UploadError):
     uploaded and the upload was not completed: `resume(upload_id, path)` sends only the chunks
     S3 does not have, then completes."""
 
-    def __init__(self, message: str, *, failed_chunks: Sequence[int], causes: Mapping[int, str],
-                 upload_id: str | None = None, path: Path | None = None) -> None:
-        super().__init__(message, code="parts_failed", upload_id=upload_id, path=path,
-                         details={"failedChunks": sorted(failed_chunks), "causes": dict(causes)})
+    def __init__(
+        self,
+        message: str,
+        *,
+        failed_chunks: Sequence[int],
+        causes: Mapping[int, str],
+        upload_id: str | None = None,
+        path: Path | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            code="parts_failed",
+            upload_id=upload_id,
+            path=path,
+            details={"failedChunks": sorted(failed_chunks), "causes": dict(causes)},
+        )
         self.failed_chunks = sorted(failed_chunks)
         self.causes = dict(causes)
 
@@ -72,7 +92,6 @@ class BatchUploadError(UploadError):
 
     def __init__(self, results: Sequence[UploadResult], errors: Mapping[Path, UploadError]) -> None:
         lines = "; ".join(f"{path.name}: {err}" for path, err in errors.items())
-        super().__init__(f"{len(errors)} of {len(results) + len(errors)} file(s) failed: {lines}",
-                         code="batch_failed")
+        super().__init__(f"{len(errors)} of {len(results) + len(errors)} file(s) failed: {lines}", code="batch_failed")
         self.results = list(results)
         self.errors = dict(errors)

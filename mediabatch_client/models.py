@@ -15,32 +15,34 @@ __all__ = ["ServerProgress", "UploadProgress", "UploadResult", "UploadSession"]
 def _str(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str):
-        raise UploadError(f"the server's answer has no string {key!r}: {dict(data)!r:.300}",
-                          code="unexpected_response")
+        raise UploadError(f"the server's answer has no string {key!r}: {dict(data)!r:.300}", code="unexpected_response")
     return value
 
 
 def _int(data: Mapping[str, Any], key: str) -> int:
     value = data.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise UploadError(f"the server's answer has no integer {key!r}: {dict(data)!r:.300}",
-                          code="unexpected_response")
+        raise UploadError(
+            f"the server's answer has no integer {key!r}: {dict(data)!r:.300}", code="unexpected_response"
+        )
     return value
 
 
 def _bool(data: Mapping[str, Any], key: str) -> bool:
     value = data.get(key)
     if not isinstance(value, bool):
-        raise UploadError(f"the server's answer has no boolean {key!r}: {dict(data)!r:.300}",
-                          code="unexpected_response")
+        raise UploadError(
+            f"the server's answer has no boolean {key!r}: {dict(data)!r:.300}", code="unexpected_response"
+        )
     return value
 
 
 def _headers(data: Mapping[str, Any]) -> dict[str, str]:
     headers = data.get("requiredHeaders") or {}
     if not isinstance(headers, dict):
-        raise UploadError(f"the server's answer has malformed requiredHeaders: {dict(data)!r:.300}",
-                          code="unexpected_response")
+        raise UploadError(
+            f"the server's answer has malformed requiredHeaders: {dict(data)!r:.300}", code="unexpected_response"
+        )
     return {str(k): str(v) for k, v in headers.items()}
 
 
@@ -71,11 +73,17 @@ class UploadSession:
         if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
             raise UploadError(f"malformed upload session: {dict(data)!r:.300}", code="unexpected_response")
         return cls(
-            upload_id=_str(data, "uploadId"), file_id=_str(data, "fileId"), filename=_str(data, "filename"),
-            size=size, is_chunked=bool(data.get("isChunked")), total_chunks=_int(data, "totalChunks"),
-            chunk_size=_int(data, "chunkSize"), presigned_urls=tuple(urls),
+            upload_id=_str(data, "uploadId"),
+            file_id=_str(data, "fileId"),
+            filename=_str(data, "filename"),
+            size=size,
+            is_chunked=bool(data.get("isChunked")),
+            total_chunks=_int(data, "totalChunks"),
+            chunk_size=_int(data, "chunkSize"),
+            presigned_urls=tuple(urls),
             presigned_urls_complete=bool(data.get("presignedUrlsComplete", len(urls) == data.get("totalChunks"))),
-            required_headers=_headers(data), urls_expire_in_seconds=int(data.get("urlsExpireInSeconds") or 3600),
+            required_headers=_headers(data),
+            urls_expire_in_seconds=int(data.get("urlsExpireInSeconds") or 3600),
             status=str(data.get("status", "")),
         )
 
@@ -114,22 +122,38 @@ class ServerProgress:
         failed = data.get("failedChunks") or []
         media_id = data.get("mediaId")
         return cls(
-            upload_id=_str(data, "uploadId"), file_id=str(data.get("fileId", "")),
-            filename=str(data.get("filename", "")), progress=_int(data, "progress"), status=_str(data, "status"),
-            failed_chunks=tuple(int(i) for i in failed), total_chunks=_int(data, "totalChunks"),
-            completed_count=_int(data, "completedCount"), uploaded_bytes=_int(data, "uploadedBytes"),
-            size=_int(data, "size"), media_id=media_id if isinstance(media_id, str) else None,
-            is_chunked=_bool(data, "isChunked"), chunk_size=_int(data, "chunkSize"),
-            required_headers=_headers(data), urls_expire_in_seconds=_int(data, "urlsExpireInSeconds"),
+            upload_id=_str(data, "uploadId"),
+            file_id=str(data.get("fileId", "")),
+            filename=str(data.get("filename", "")),
+            progress=_int(data, "progress"),
+            status=_str(data, "status"),
+            failed_chunks=tuple(int(i) for i in failed),
+            total_chunks=_int(data, "totalChunks"),
+            completed_count=_int(data, "completedCount"),
+            uploaded_bytes=_int(data, "uploadedBytes"),
+            size=_int(data, "size"),
+            media_id=media_id if isinstance(media_id, str) else None,
+            is_chunked=_bool(data, "isChunked"),
+            chunk_size=_int(data, "chunkSize"),
+            required_headers=_headers(data),
+            urls_expire_in_seconds=_int(data, "urlsExpireInSeconds"),
         )
 
     def as_session(self) -> UploadSession:
         """The upload as a session without URLs (POST /retry gives them), to send what S3 lacks."""
         return UploadSession(
-            upload_id=self.upload_id, file_id=self.file_id, filename=self.filename, size=self.size,
-            is_chunked=self.is_chunked, total_chunks=self.total_chunks, chunk_size=self.chunk_size,
-            presigned_urls=(), presigned_urls_complete=False, required_headers=self.required_headers,
-            urls_expire_in_seconds=self.urls_expire_in_seconds, status=self.status,
+            upload_id=self.upload_id,
+            file_id=self.file_id,
+            filename=self.filename,
+            size=self.size,
+            is_chunked=self.is_chunked,
+            total_chunks=self.total_chunks,
+            chunk_size=self.chunk_size,
+            presigned_urls=(),
+            presigned_urls_complete=False,
+            required_headers=self.required_headers,
+            urls_expire_in_seconds=self.urls_expire_in_seconds,
+            status=self.status,
         )
 
 

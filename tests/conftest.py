@@ -41,8 +41,9 @@ class Api:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def wait_for(self, batch_id: str, predicate: Callable[[dict[str, Any]], bool] | None = None,
-                 timeout: float = 60.0) -> dict[str, Any]:
+    def wait_for(
+        self, batch_id: str, predicate: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 60.0
+    ) -> dict[str, Any]:
         predicate = predicate or (lambda b: b["status"] in TERMINAL)
         deadline = time.monotonic() + timeout
         while True:

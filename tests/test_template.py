@@ -33,9 +33,14 @@ def test_cfn_lint_passes() -> None:
 
 def test_sam_validate_lint_passes() -> None:
     assert SAM.exists(), "SAM CLI venv missing: run `make setup`"
-    result = subprocess.run([str(SAM), "validate", "--lint", "--region", "us-east-1", "--template", str(TEMPLATE)],
-                            capture_output=True, text=True, cwd=REPO_ROOT,
-                            env={**os.environ, "SAM_CLI_TELEMETRY": "0"}, timeout=300)
+    result = subprocess.run(
+        [str(SAM), "validate", "--lint", "--region", "us-east-1", "--template", str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
@@ -68,8 +73,9 @@ def test_functions_import_nothing_from_the_local_cloud() -> None:
 
 
 @pytest.mark.e2e
-def test_every_api_route_in_the_template_reaches_a_handler_route(resources: dict[str, dict[str, Any]],
-                                                                 api: Any) -> None:
+def test_every_api_route_in_the_template_reaches_a_handler_route(
+    resources: dict[str, dict[str, Any]], api: Any
+) -> None:
     events = resources["ApiFunction"]["Properties"]["Events"]
     for event in events.values():
         method, path = event["Properties"]["Method"], event["Properties"]["Path"]

@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from api_routes import auth, batches, health, media, uploads, webhooks
+from api_routes.errors import error_response, status_for
 from mediabatch.errors import DomainError
 
 logger = Logger()
@@ -27,18 +28,12 @@ app.include_router(uploads.router)
 app.include_router(media.router)
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response[str]:
-    body: dict[str, Any] = {"success": False, "error": {"code": code, "message": message}}
-    if details is not None:
-        body["error"]["details"] = details
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
-
-
 @app.exception_handler(DomainError)
 def handle_domain_error(exc: DomainError) -> Response[str]:
-    if exc.status >= 500:
+    status = status_for(exc)
+    if status >= 500:
         logger.exception("domain error")
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    return error_response(status, exc.code, exc.message, exc.details)
 
 
 @app.exception_handler(ValidationError)
@@ -58,8 +53,9 @@ def handle_bad_json(exc: json.JSONDecodeError) -> Response[str]:
 
 @app.not_found
 def handle_not_found(exc: Exception) -> Response[str]:
-    return error_response(404, "route_not_found", f"no route for {app.current_event.http_method} "
-                                                  f"{app.current_event.path}")
+    return error_response(
+        404, "route_not_found", f"no route for {app.current_event.http_method} {app.current_event.path}"
+    )
 
 
 @app.exception_handler(Exception)

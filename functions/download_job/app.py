@@ -29,7 +29,9 @@ class JobTask(BaseModel):
 def lambda_handler(task: JobTask, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(batch_id=task.batch_id, job_id=task.job_id, tenant_id=task.tenant_id)
     result = container.download_job_runner().run(
-        task.tenant_id, task.batch_id, task.job_id,
+        task.tenant_id,
+        task.batch_id,
+        task.job_id,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,
     )
     metrics.add_metric(name=f"Job_{result['status']}", unit=MetricUnit.Count, value=1)

@@ -25,12 +25,15 @@ def test_health_needs_no_key(api: Api) -> None:
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("headers, code", [
-    ({}, "missing_api_key"),
-    ({"X-API-Key": "not-a-key"}, "invalid_api_key"),
-    ({"Authorization": "Bearer not-a-key"}, "invalid_api_key"),
-    ({"Authorization": "Basic abc"}, "missing_api_key"),
-])
+@pytest.mark.parametrize(
+    "headers, code",
+    [
+        ({}, "missing_api_key"),
+        ({"X-API-Key": "not-a-key"}, "invalid_api_key"),
+        ({"Authorization": "Bearer not-a-key"}, "invalid_api_key"),
+        ({"Authorization": "Basic abc"}, "missing_api_key"),
+    ],
+)
 def test_requests_without_a_valid_key_get_401(api: Api, headers: dict[str, str], code: str) -> None:
     response = requests.get(api.base_url + "/api/v1/batch/batch_x", headers=headers, timeout=10)
     assert response.status_code == 401
@@ -38,8 +41,9 @@ def test_requests_without_a_valid_key_get_401(api: Api, headers: dict[str, str],
 
 
 def test_bearer_token_works_like_x_api_key(api: Api) -> None:
-    response = requests.get(api.base_url + "/api/v1/webhooks/secret",
-                            headers={"Authorization": f"Bearer {KEY_A}"}, timeout=10)
+    response = requests.get(
+        api.base_url + "/api/v1/webhooks/secret", headers={"Authorization": f"Bearer {KEY_A}"}, timeout=10
+    )
     assert response.status_code == 200 and response.json()["secret"].startswith("whsec_")
 
 
@@ -53,22 +57,25 @@ def test_unknown_route_is_404(api: Api) -> None:
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("body, code, field", [
-    ({"urls": []}, "validation_error", "urls"),
-    ({"urls": [f"http://127.0.0.1:9/{i}.mp4" for i in range(101)]}, "validation_error", "urls"),
-    ({}, "validation_error", "urls"),
-    ({"urls": [GOOD], "concurrent_limit": 0}, "validation_error", "concurrent_limit"),
-    ({"urls": [GOOD], "concurrent_limit": 11}, "validation_error", "concurrent_limit"),
-    ({"urls": [GOOD], "quality": "8k"}, "validation_error", "quality"),
-    ({"urls": [GOOD], "video_format": "exe"}, "validation_error", "video_format"),
-    ({"urls": [GOOD], "concurrency_limit": 3}, "validation_error", "concurrency_limit"),
-    ({"urls": [GOOD], "path_template": "other/{id}.{ext}"}, "validation_error", "path_template"),
-    ({"urls": [GOOD], "path_template": "batch/{secret}.{ext}"}, "validation_error", "path_template"),
-    ({"urls": [GOOD], "path_template": "batch/../{id}.{ext}"}, "validation_error", "path_template"),
-    ({"urls": [GOOD], "path_template": "batch/{id.__class__}"}, "validation_error", "path_template"),
-    ({"urls": [GOOD], "webhook_url": "http://10.0.0.5/hook"}, "invalid_webhook_url", "webhook_url"),
-    ({"urls": [GOOD], "webhook_url": "ftp://example.com/hook"}, "invalid_webhook_url", "webhook_url"),
-])
+@pytest.mark.parametrize(
+    "body, code, field",
+    [
+        ({"urls": []}, "validation_error", "urls"),
+        ({"urls": [f"http://127.0.0.1:9/{i}.mp4" for i in range(101)]}, "validation_error", "urls"),
+        ({}, "validation_error", "urls"),
+        ({"urls": [GOOD], "concurrent_limit": 0}, "validation_error", "concurrent_limit"),
+        ({"urls": [GOOD], "concurrent_limit": 11}, "validation_error", "concurrent_limit"),
+        ({"urls": [GOOD], "quality": "8k"}, "validation_error", "quality"),
+        ({"urls": [GOOD], "video_format": "exe"}, "validation_error", "video_format"),
+        ({"urls": [GOOD], "concurrency_limit": 3}, "validation_error", "concurrency_limit"),
+        ({"urls": [GOOD], "path_template": "other/{id}.{ext}"}, "validation_error", "path_template"),
+        ({"urls": [GOOD], "path_template": "batch/{secret}.{ext}"}, "validation_error", "path_template"),
+        ({"urls": [GOOD], "path_template": "batch/../{id}.{ext}"}, "validation_error", "path_template"),
+        ({"urls": [GOOD], "path_template": "batch/{id.__class__}"}, "validation_error", "path_template"),
+        ({"urls": [GOOD], "webhook_url": "http://10.0.0.5/hook"}, "invalid_webhook_url", "webhook_url"),
+        ({"urls": [GOOD], "webhook_url": "ftp://example.com/hook"}, "invalid_webhook_url", "webhook_url"),
+    ],
+)
 def test_invalid_requests_get_400_naming_the_field(api: Api, body: dict[str, Any], code: str, field: str) -> None:
     response = api.create_batch(**body)
     assert response.status_code == 400, response.text
@@ -87,9 +94,20 @@ def test_duplicate_urls_are_rejected_and_named(api: Api) -> None:
     assert error["details"] == [{"field": "urls[2]", "url": GOOD, "message": "duplicate of urls[0]"}]
 
 
-@pytest.mark.parametrize("bad", ["ftp://example.com/a.mp4", "not a url", "http://", "file:///etc/passwd",
-                                 "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/a.mp4",
-                                 "http://[::1]/a.mp4", "http://localhost/a.mp4", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ftp://example.com/a.mp4",
+        "not a url",
+        "http://",
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/a.mp4",
+        "http://[::1]/a.mp4",
+        "http://localhost/a.mp4",
+        "javascript:alert(1)",
+    ],
+)
 def test_invalid_and_unsafe_urls_are_rejected_and_named(api: Api, bad: str) -> None:
     response = api.create_batch(urls=[GOOD, bad])
     assert response.status_code == 400, response.text
@@ -99,17 +117,24 @@ def test_invalid_and_unsafe_urls_are_rejected_and_named(api: Api, bad: str) -> N
 
 
 def test_body_that_is_not_json_is_400(api: Api) -> None:
-    response = api.request("POST", "/api/v1/batch/download", data="{not json",
-                           headers={"content-type": "application/json"})
+    response = api.request(
+        "POST", "/api/v1/batch/download", data="{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400 and error_of(response)["code"] == "invalid_json"
 
 
 def test_nothing_is_created_by_a_rejected_request(api: Api, cloud: Any) -> None:
-    before = len(cloud.client("stepfunctions").list_executions(
-        stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"])["executions"])
+    before = len(
+        cloud.client("stepfunctions").list_executions(
+            stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"]
+        )["executions"]
+    )
     assert api.create_batch(urls=[GOOD, GOOD]).status_code == 400
-    after = len(cloud.client("stepfunctions").list_executions(
-        stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"])["executions"])
+    after = len(
+        cloud.client("stepfunctions").list_executions(
+            stateMachineArn=cloud.provisioned.state_machines["BatchDownloadStateMachine"]
+        )["executions"]
+    )
     assert after == before
 
 
@@ -126,10 +151,15 @@ def test_retrying_with_the_same_idempotency_key_returns_the_same_batch(api: Api)
 
 def test_reusing_an_idempotency_key_with_another_body_is_409(api: Api) -> None:
     headers = {"Idempotency-Key": "reused-key"}
-    assert api.request("POST", "/api/v1/batch/download", json={"urls": ["http://127.0.0.1:9/a1.mp4"]},
-                       headers=headers).status_code == 202
-    response = api.request("POST", "/api/v1/batch/download", json={"urls": ["http://127.0.0.1:9/b2.mp4"]},
-                           headers=headers)
+    assert (
+        api.request(
+            "POST", "/api/v1/batch/download", json={"urls": ["http://127.0.0.1:9/a1.mp4"]}, headers=headers
+        ).status_code
+        == 202
+    )
+    response = api.request(
+        "POST", "/api/v1/batch/download", json={"urls": ["http://127.0.0.1:9/b2.mp4"]}, headers=headers
+    )
     assert response.status_code == 409 and error_of(response)["code"] == "idempotency_key_reused"
 
 

@@ -27,15 +27,24 @@ def sha256(data: bytes) -> str:
 def probe(data: bytes, tmp_path: Path) -> dict:
     path = tmp_path / "probe.bin"
     path.write_bytes(data)
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-                         capture_output=True, check=True, text=True).stdout
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 
 def test_direct_file_page_and_hls_download_and_a_404_fails_alone(
-        api: Api, media: MediaSet, media_server: MediaServer, tmp_path: Path) -> None:
-    urls = [media_server.url("/clip.mp4"), media_server.url("/page.html"),
-            media_server.url("/hls/index.m3u8"), media_server.url("/missing.mp4")]
+    api: Api, media: MediaSet, media_server: MediaServer, tmp_path: Path
+) -> None:
+    urls = [
+        media_server.url("/clip.mp4"),
+        media_server.url("/page.html"),
+        media_server.url("/hls/index.m3u8"),
+        media_server.url("/missing.mp4"),
+    ]
     created = api.create_batch(urls=urls, quality="1080p", concurrent_limit=3)
     assert created.status_code == 202, created.text
     body = created.json()
@@ -75,8 +84,9 @@ def test_direct_file_page_and_hls_download_and_a_404_fails_alone(
 
 
 def test_ignore_errors_false_makes_a_batch_with_a_failed_job_fail(api: Api, media_server: MediaServer) -> None:
-    created = api.create_batch(urls=[media_server.url("/clip.mp4?x=1"), media_server.url("/nope.mp4")],
-                               ignore_errors=False).json()
+    created = api.create_batch(
+        urls=[media_server.url("/clip.mp4?x=1"), media_server.url("/nope.mp4")], ignore_errors=False
+    ).json()
     final = api.wait_for(created["batch_id"])
     assert final["status"] == "failed"
     assert (final["completed_jobs"], final["failed_jobs"]) == (1, 1)
@@ -96,8 +106,11 @@ def test_cancel_stops_the_running_job_and_queued_ones_never_start(api: Api, medi
     urls = [media_server.url("/slow/clip2.mp4")] + [media_server.url(f"/clip.mp4?cancel={i}") for i in range(3)]
     created = api.create_batch(urls=urls, concurrent_limit=1).json()
     batch_id = created["batch_id"]
-    running = api.wait_for(batch_id, lambda b: b["jobs"][0]["status"] == "running"
-                           and b["jobs"][0]["progress"]["downloaded_bytes"] > 0, timeout=30)
+    running = api.wait_for(
+        batch_id,
+        lambda b: b["jobs"][0]["status"] == "running" and b["jobs"][0]["progress"]["downloaded_bytes"] > 0,
+        timeout=30,
+    )
     assert running["status"] == "running" and running["running_jobs"] == 1
     assert running["jobs"][0]["progress"]["percent"] > 0  # a progress bar has something to show
     assert running["jobs"][0]["title"] == "clip2"
@@ -116,8 +129,9 @@ def test_cancel_stops_the_running_job_and_queued_ones_never_start(api: Api, medi
     assert again.status_code == 200 and again.json()["cancelled_jobs"] == 4
 
 
-def test_path_template_places_files_and_never_overwrites_another_job(api: Api, media: MediaSet,
-                                                                     media_server: MediaServer) -> None:
+def test_path_template_places_files_and_never_overwrites_another_job(
+    api: Api, media: MediaSet, media_server: MediaServer
+) -> None:
     template = "batch/{batch_id}/by-{uploader}/{safe_title}_{id}.{ext}"
     urls = [media_server.url("/clip.mp4?copy=1"), media_server.url("/clip.mp4?copy=2")]
     created = api.create_batch(urls=urls, path_template=template).json()
@@ -131,11 +145,13 @@ def test_path_template_places_files_and_never_overwrites_another_job(api: Api, m
         assert data == media.clip.read_bytes()
 
 
-def test_hostile_titles_cannot_escape_the_batch_folder(api: Api, media_server: MediaServer, media: MediaSet,
-                                                       tmp_path: Path) -> None:
+def test_hostile_titles_cannot_escape_the_batch_folder(
+    api: Api, media_server: MediaServer, media: MediaSet, tmp_path: Path
+) -> None:
     hostile = media.root / "evil.html"
-    hostile.write_text('<html><head><title>../../../etc/passwd\x07</title></head>'
-                       '<body><video src="clip.mp4"></video></body></html>')
+    hostile.write_text(
+        '<html><head><title>../../../etc/passwd\x07</title></head><body><video src="clip.mp4"></video></body></html>'
+    )
     created = api.create_batch(urls=[media_server.url("/evil.html")]).json()
     final = api.wait_for(created["batch_id"])
     path = final["jobs"][0]["file_info"]["filepath"]
@@ -153,8 +169,9 @@ def test_another_tenant_cannot_see_or_cancel_a_batch(api: Api, api_b: Api, media
 
 
 def test_many_jobs_at_full_concurrency_keep_exact_counters(api: Api, media_server: MediaServer) -> None:
-    urls = [media_server.url(f"/clip.mp4?n={i}") for i in range(12)] + [media_server.url(f"/gone{i}.mp4")
-                                                                       for i in range(3)]
+    urls = [media_server.url(f"/clip.mp4?n={i}") for i in range(12)] + [
+        media_server.url(f"/gone{i}.mp4") for i in range(3)
+    ]
     created = api.create_batch(urls=urls, concurrent_limit=10).json()
     final = api.wait_for(created["batch_id"], timeout=120)
     assert (final["completed_jobs"], final["failed_jobs"], final["running_jobs"], final["queued_jobs"]) == (12, 3, 0, 0)
@@ -163,7 +180,8 @@ def test_many_jobs_at_full_concurrency_keep_exact_counters(api: Api, media_serve
 
 
 def test_large_direct_file_is_uploaded_while_it_downloads_and_arrives_intact(
-        api: Api, cloud: object, tmp_path: Path) -> None:
+    api: Api, cloud: object, tmp_path: Path
+) -> None:
     from tests.support.media import make_sized_file
 
     source = make_sized_file(tmp_path / "big.mp4", 40 * 2**20 + 12345, seed=7)
@@ -190,17 +208,20 @@ def test_large_direct_file_is_uploaded_while_it_downloads_and_arrives_intact(
         for chunk in response.iter_content(2**20):
             digest.update(chunk)
     assert digest.hexdigest() == sha256(source.read_bytes())
-    assert not [u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
-                if created["batch_id"] in u["Key"]], "a multipart upload was left behind"
+    assert not [
+        u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) if created["batch_id"] in u["Key"]
+    ], "a multipart upload was left behind"
 
 
-def test_subtitles_are_stored_next_to_the_video_and_linked(api: Api, media: MediaSet,
-                                                           media_server: MediaServer) -> None:
+def test_subtitles_are_stored_next_to_the_video_and_linked(
+    api: Api, media: MediaSet, media_server: MediaServer
+) -> None:
     vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.500\nHello from the subtitles\n"
     (media.root / "subs.en.vtt").write_text(vtt)
     (media.root / "subtitled.html").write_text(
         '<html><head><title>Subtitled</title></head><body><video src="clip.mp4">'
-        '<track kind="subtitles" src="subs.en.vtt" srclang="en" label="English"></video></body></html>')
+        '<track kind="subtitles" src="subs.en.vtt" srclang="en" label="English"></video></body></html>'
+    )
     created = api.create_batch(urls=[media_server.url("/subtitled.html")], download_subtitles=True).json()
     final = api.wait_for(created["batch_id"])
     info = final["jobs"][0]["file_info"]

@@ -112,9 +112,25 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     inherited = ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")
     env = {k: v for k, v in os.environ.items() if k in inherited} | {"PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "--root", str(root), "--port", str(port), "--moto-port", str(moto_port),
-         "--parameter-overrides", "Greeting=bonjour"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=root)
+        [
+            sys.executable,
+            "-m",
+            "localcloud",
+            "--root",
+            str(root),
+            "--port",
+            str(port),
+            "--moto-port",
+            str(moto_port),
+            "--parameter-overrides",
+            "Greeting=bonjour",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=root,
+    )
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 60
@@ -146,10 +162,21 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
     base, endpoint = throwaway
     started = requests.post(f"{base}/flows", json={"n": 21}, timeout=10)
     assert started.status_code == 202
-    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="x", aws_secret_access_key="x")
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x",
-                      aws_secret_access_key="x", config=Config(s3={"addressing_style": "path"}))
+    sfn = boto3.client(
+        "stepfunctions",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(s3={"addressing_style": "path"}),
+    )
     arn = started.json()["executionArn"]
     deadline = time.monotonic() + 30
     while (run := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING" and time.monotonic() < deadline:

@@ -59,8 +59,9 @@ class HookedSession(requests.Session):
         response = super().request(method, url, *args, **kwargs)
         if method == "POST" and "/retry/" in url and response.status_code == 200:
             with self._lock:
-                self.pages.append((parse_qs(urlsplit(response.url).query),
-                                   [item["chunkIndex"] for item in response.json()["data"]]))
+                self.pages.append(
+                    (parse_qs(urlsplit(response.url).query), [item["chunkIndex"] for item in response.json()["data"]])
+                )
             if self.on_page:
                 self.on_page()
         return response
@@ -125,7 +126,7 @@ def test_a_small_file_goes_in_one_presigned_put(cloud: LocalCloud, media: MediaS
     assert sha256_url(item["download_url"]) == (sha256_file(media.clip), size)
     assert (result.chunks_sent, result.bytes_sent, result.resumed) == (1, size, False)
 
-    (url, headers), = session.puts()  # one PUT, straight to S3, with the type the URL was signed for
+    ((url, headers),) = session.puts()  # one PUT, straight to S3, with the type the URL was signed for
     assert url.startswith(cloud.endpoint_url) and "partNumber" not in url
     assert headers == {"Content-Type": "video/mp4"}
     assert all("X-API-Key" not in h for _, h in session.puts())  # the API key goes to the API only
@@ -134,11 +135,14 @@ def test_a_small_file_goes_in_one_presigned_put(cloud: LocalCloud, media: MediaS
 
     progress = client_for(cloud).progress(result.upload_id)
     assert (progress.status, progress.progress, progress.total_chunks, progress.media_id) == (
-        "completed", 100, 1, result.media_id)
+        "completed",
+        100,
+        1,
+        result.media_id,
+    )
 
 
-def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(
-        cloud: LocalCloud, big_file: Path) -> None:
+def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(cloud: LocalCloud, big_file: Path) -> None:
     plan = plan_upload(BIG_SIZE)
     lost = 3  # chunk 3 = S3 part 4: the network drops it every time
     together = threading.Barrier(2, timeout=30)  # the first two parts must be in flight at once
@@ -199,7 +203,8 @@ def lower_url_page_size(monkeypatch: pytest.MonkeyPatch, size: int = SMALL_PAGE)
 
 
 def test_url_pages_come_with_after_while_earlier_parts_are_still_being_sent(
-        cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Init signs chunks 0-2, pages of 3 bring the rest. Chunk 0 is held back until every page
     has come: the pages start after the chunks the client already has, so chunks still being
     sent (more of them than a page holds) never take a page's room."""
@@ -234,9 +239,10 @@ def test_url_pages_come_with_after_while_earlier_parts_are_still_being_sent(
 
 
 def test_an_interrupted_upload_is_resumed_by_a_fresh_client_from_its_upload_id(
-        cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = client_for(cloud)
-    session, = first.init([big_file])
+    (session,) = first.init([big_file])
     assert session.is_chunked and session.total_chunks == 10 and session.presigned_urls_complete
     assert session.chunk_size == plan_upload(BIG_SIZE).chunk_size and session.required_headers == {}
     sent_before = [0, 2, 5, 9]  # then the process "dies": only these parts are in S3
@@ -265,11 +271,12 @@ def test_an_interrupted_upload_is_resumed_by_a_fresh_client_from_its_upload_id(
 
 
 def test_resume_pages_through_missing_and_wrong_sized_chunks_in_index_order(
-        cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """/retry lists failed (wrong-size) and missing chunks together in index order, so a cursor
     never passes over one: every chunk the upload lacks is sent exactly once."""
     with client_for(cloud) as first:
-        session, = first.init([big_file])
+        (session,) = first.init([big_file])
         first.upload_chunk(session, big_file, 0, session.presigned_urls[0])
         for index in (5, 6, 7):  # stored, but 1 MiB instead of 16 (moto does not enforce the signed length)
             assert requests.put(session.presigned_urls[index], data=b"x" * MiB, timeout=60).status_code == 200
@@ -288,14 +295,15 @@ def test_resume_pages_through_missing_and_wrong_sized_chunks_in_index_order(
 
 
 def test_resume_needs_only_the_upload_id_and_the_file_even_with_a_part_size_of_the_servers_choosing(
-        cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The client knows no part-size rule: it takes `chunkSize` from GET /progress. Here the
     server cuts the file into 24 MiB parts, which no rule of 16 MiB parts would give."""
     import mediabatch.uploads.plan as plan
 
     monkeypatch.setattr(plan, "DEFAULT_PART_BYTES", 24 * MiB)
     with client_for(cloud) as first:
-        session, = first.init([big_file])
+        (session,) = first.init([big_file])
         assert session.is_chunked and (session.chunk_size, session.total_chunks) == (24 * MiB, 7)
         for index in (0, 3, 6):  # the last, short part too
             first.upload_chunk(session, big_file, index, session.presigned_urls[index])
@@ -315,11 +323,16 @@ def test_resume_needs_only_the_upload_id_and_the_file_even_with_a_part_size_of_t
 
 
 def test_resuming_a_single_put_sends_the_content_type_the_upload_was_opened_with(
-        cloud: LocalCloud, media: MediaSet) -> None:
+    cloud: LocalCloud, media: MediaSet
+) -> None:
     """The declared type is one that neither file name suggests: only GET /progress tells it."""
     size = media.clip.stat().st_size
-    opened = requests.post(f"{cloud.base_url}/api/v1/videos/batch/init", headers={"X-API-Key": KEY_A}, timeout=30,
-                           json={"files": [{"filename": "recording.bin", "size": size, "type": "video/quicktime"}]})
+    opened = requests.post(
+        f"{cloud.base_url}/api/v1/videos/batch/init",
+        headers={"X-API-Key": KEY_A},
+        timeout=30,
+        json={"files": [{"filename": "recording.bin", "size": size, "type": "video/quicktime"}]},
+    )
     assert opened.status_code == 200, opened.text
     upload_id = opened.json()["data"][0]["uploadId"]
 
@@ -327,10 +340,13 @@ def test_resuming_a_single_put_sends_the_content_type_the_upload_was_opened_with
     with UploadClient(cloud.base_url, KEY_A, session=hooked) as fresh:
         result = fresh.resume(upload_id, media.clip)
 
-    (_, headers), = hooked.puts()
+    ((_, headers),) = hooked.puts()
     assert headers == {"Content-Type": "video/quicktime"}
     assert (result.media["content_type"], result.media["filename"], result.chunks_sent) == (
-        "video/quicktime", "recording.bin", 1)
+        "video/quicktime",
+        "recording.bin",
+        1,
+    )
     assert sha256_url(result.media["download_url"]) == (sha256_file(media.clip), size)
 
 
@@ -341,13 +357,13 @@ def test_completing_twice_gives_the_same_media_item(cloud: LocalCloud, media: Me
     assert again["id"] == result.media_id and again["size"] == result.media["size"]
     resumed = client_for(cloud).resume(result.upload_id, media.clip2)  # nothing left to send
     assert resumed.media_id == result.media_id and resumed.chunks_sent == 0
-    listed = client.http.get(f"{cloud.base_url}/api/v0/media/{result.media_id}", headers={"X-API-Key": KEY_A},
-                             timeout=30)
+    listed = client.http.get(
+        f"{cloud.base_url}/api/v0/media/{result.media_id}", headers={"X-API-Key": KEY_A}, timeout=30
+    )
     assert listed.status_code == 200 and listed.json()["id"] == result.media_id
 
 
-def test_an_expired_url_and_a_503_are_retried_without_the_caller_noticing(
-        cloud: LocalCloud, media: MediaSet) -> None:
+def test_an_expired_url_and_a_503_are_retried_without_the_caller_noticing(cloud: LocalCloud, media: MediaSet) -> None:
     answers = [s3_error(403, "AccessDenied", "Request has expired"), s3_error(503, "SlowDown", "Reduce your rate")]
 
     def fault(method: str, url: str) -> requests.Response | None:
@@ -383,9 +399,25 @@ def test_errors_carry_the_servers_code_and_message(cloud: LocalCloud, media: Med
 
 def test_the_command_line_uploads_and_prints_the_media_id(cloud: LocalCloud, media: MediaSet) -> None:
     env = {**os.environ, "MEDIABATCH_API_KEY": KEY_A}
-    proc = subprocess.run([sys.executable, "-m", "mediabatch_client", "upload", str(media.clip2),
-                           "--api", cloud.base_url, "--channel", "cli"],
-                          capture_output=True, text=True, timeout=120, env=env, check=False, cwd=REPO_ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mediabatch_client",
+            "upload",
+            str(media.clip2),
+            "--api",
+            cloud.base_url,
+            "--channel",
+            "cli",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+        cwd=REPO_ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     name, media_id, upload_id, _ = proc.stdout.strip().split("\t")
     assert name == "clip2.mp4" and media_id.startswith("media ") and upload_id.startswith("upload ")

@@ -48,8 +48,7 @@ def wait_processing(api: Api, media_id: str, timeout: float = 60) -> dict[str, A
 
 def test_small_video_single_put_complete_catalog_and_processing(api: Api, media: MediaSet) -> None:
     clip = media.clip.read_bytes()
-    sessions = data(init(api, [{"filename": "holiday.mp4", "size": len(clip), "type": "video/mp4"}],
-                         channel_id=123))
+    sessions = data(init(api, [{"filename": "holiday.mp4", "size": len(clip), "type": "video/mp4"}], channel_id=123))
     (session,) = sessions
     assert session["isChunked"] is False and session["totalChunks"] == 1 and session["status"] == "initialized"
     assert len(session["presignedUrls"]) == 1
@@ -135,9 +134,12 @@ def test_server_side_chunk_path_in_pieces_for_a_large_file(api: Api) -> None:
         chunk = bytes([index % 251]) * length
         digest.update(chunk)
         for offset in range(0, length, piece):
-            response = api.request("POST", f"/api/v1/videos/batch/chunk/{upload_id}/{index}?offset={offset}",
-                                   data=chunk[offset:offset + piece],
-                                   headers={"content-type": "application/octet-stream"})
+            response = api.request(
+                "POST",
+                f"/api/v1/videos/batch/chunk/{upload_id}/{index}?offset={offset}",
+                data=chunk[offset : offset + piece],
+                headers={"content-type": "application/octet-stream"},
+            )
             assert response.status_code == 200, response.text
         assert data(response)["chunkComplete"] is True
     progress = data(api.request("GET", f"/api/v1/videos/batch/progress/{upload_id}"))
@@ -153,8 +155,11 @@ def test_server_side_chunk_path_in_pieces_for_a_large_file(api: Api) -> None:
 def test_server_side_chunk_as_multipart_form_data_for_a_small_file(api: Api, media: MediaSet) -> None:
     clip = media.clip.read_bytes()
     (session,) = data(init(api, [{"filename": "form.mp4", "size": len(clip), "type": "video/mp4"}]))
-    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/0",
-                           files={"chunk": ("form.mp4", clip, "application/octet-stream")})
+    response = api.request(
+        "POST",
+        f"/api/v1/videos/batch/chunk/{session['uploadId']}/0",
+        files={"chunk": ("form.mp4", clip, "application/octet-stream")},
+    )
     assert response.status_code == 200, response.text
     item = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
     assert requests.get(item["download_url"], timeout=30).content == clip
@@ -162,25 +167,33 @@ def test_server_side_chunk_as_multipart_form_data_for_a_small_file(api: Api, med
 
 def test_a_piece_over_the_lambda_payload_budget_is_413(api: Api) -> None:
     (session,) = data(init(api, [{"filename": "big.mp4", "size": SINGLE_MAX + 1, "type": "video/mp4"}]))
-    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/0",
-                           data=b"\0" * (4 * MiB + 1), headers={"content-type": "application/octet-stream"})
+    response = api.request(
+        "POST",
+        f"/api/v1/videos/batch/chunk/{session['uploadId']}/0",
+        data=b"\0" * (4 * MiB + 1),
+        headers={"content-type": "application/octet-stream"},
+    )
     assert response.status_code == 413
     assert error(response)["code"] == "piece_too_large"
 
 
-@pytest.mark.parametrize("files, code, field", [
-    ([], "validation_error", "files"),
-    ([{"filename": f"v{i}.mp4", "size": 10} for i in range(6)], "too_many_files", "files"),
-    ([{"filename": "../etc/passwd.mp4", "size": 10}], "invalid_filename", "files[0].filename"),
-    ([{"filename": "a\nb.mp4", "size": 10}], "invalid_filename", "files[0].filename"),
-    ([{"filename": "ok.mp4", "size": 0}], "invalid_size", "files[0].size"),
-    ([{"filename": "ok.mp4", "size": 101 * 2**30}], "file_too_large", "files[0].size"),
-    ([{"filename": "doc.pdf", "size": 10}], "unsupported_type", "files[0].type"),
-    ([{"filename": "ok.mp4", "size": 10, "type": "application/pdf"}], "unsupported_type", "files[0].type"),
-    ([{"filename": "ok.mp4", "size": 10, "color": "red"}], "validation_error", "files.0.color"),
-])
-def test_bad_init_requests_are_4xx_naming_the_problem(api: Api, files: list[dict[str, Any]], code: str,
-                                                      field: str) -> None:
+@pytest.mark.parametrize(
+    "files, code, field",
+    [
+        ([], "validation_error", "files"),
+        ([{"filename": f"v{i}.mp4", "size": 10} for i in range(6)], "too_many_files", "files"),
+        ([{"filename": "../etc/passwd.mp4", "size": 10}], "invalid_filename", "files[0].filename"),
+        ([{"filename": "a\nb.mp4", "size": 10}], "invalid_filename", "files[0].filename"),
+        ([{"filename": "ok.mp4", "size": 0}], "invalid_size", "files[0].size"),
+        ([{"filename": "ok.mp4", "size": 101 * 2**30}], "file_too_large", "files[0].size"),
+        ([{"filename": "doc.pdf", "size": 10}], "unsupported_type", "files[0].type"),
+        ([{"filename": "ok.mp4", "size": 10, "type": "application/pdf"}], "unsupported_type", "files[0].type"),
+        ([{"filename": "ok.mp4", "size": 10, "color": "red"}], "validation_error", "files.0.color"),
+    ],
+)
+def test_bad_init_requests_are_4xx_naming_the_problem(
+    api: Api, files: list[dict[str, Any]], code: str, field: str
+) -> None:
     response = init(api, files)
     assert 400 <= response.status_code < 500
     err = error(response)
@@ -194,16 +207,24 @@ def test_unknown_and_foreign_upload_ids_are_404(api: Api, api_b: Api) -> None:
         for method, path in (("GET", "progress"), ("POST", "retry"), ("POST", "complete")):
             response = client.request(method, f"/api/v1/videos/batch/{path}/{upload_id}")
             assert response.status_code == 404 and error(response)["code"] == "upload_not_found"
-        chunk = client.request("POST", f"/api/v1/videos/batch/chunk/{upload_id}/0", data=b"0123456789",
-                               headers={"content-type": "application/octet-stream"})
+        chunk = client.request(
+            "POST",
+            f"/api/v1/videos/batch/chunk/{upload_id}/0",
+            data=b"0123456789",
+            headers={"content-type": "application/octet-stream"},
+        )
         assert chunk.status_code == 404
 
 
 def test_bad_chunk_indexes_are_400(api: Api) -> None:
     (session,) = data(init(api, [{"filename": "idx.mp4", "size": 10}]))
     for index in ("1", "99"):
-        response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/{index}",
-                               data=b"0123456789", headers={"content-type": "application/octet-stream"})
+        response = api.request(
+            "POST",
+            f"/api/v1/videos/batch/chunk/{session['uploadId']}/{index}",
+            data=b"0123456789",
+            headers={"content-type": "application/octet-stream"},
+        )
         assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
     response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/-1", data=b"x")
     assert response.status_code == 400
@@ -225,8 +246,24 @@ def test_a_video_without_audio_is_processed(api: Api, tmp_path) -> None:
     import subprocess
 
     path = tmp_path / "silent.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=25",
-                    "-pix_fmt", "yuv420p", "-c:v", "libx264", "-an", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=2:size=160x120:rate=25",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-an",
+            str(path),
+        ],
+        check=True,
+    )
     payload = path.read_bytes()
     (session,) = data(init(api, [{"filename": "silent.mp4", "size": len(payload), "type": "video/mp4"}]))
     requests.put(session["presignedUrls"][0], data=payload, headers=session["requiredHeaders"], timeout=30)
@@ -262,9 +299,13 @@ def test_overlapping_resent_pieces_do_not_corrupt_the_chunk(api: Api, cloud: Any
     chunk = bytes(range(256)) * (chunk_size // 256)
     offsets = [0, 3 * MiB, 2 * MiB, 6 * MiB, 9 * MiB, 12 * MiB]  # 2 MiB..4 MiB is sent twice
     for offset in offsets:
-        piece = chunk[offset:offset + 4 * MiB]
-        response = api.request("POST", f"/api/v1/videos/batch/chunk/{upload_id}/0?offset={offset}", data=piece,
-                               headers={"content-type": "application/octet-stream"})
+        piece = chunk[offset : offset + 4 * MiB]
+        response = api.request(
+            "POST",
+            f"/api/v1/videos/batch/chunk/{upload_id}/0?offset={offset}",
+            data=piece,
+            headers={"content-type": "application/octet-stream"},
+        )
         assert response.status_code == 200, response.text
     assert data(response)["chunkComplete"] is True
     progress = data(api.request("GET", f"/api/v1/videos/batch/progress/{upload_id}"))
@@ -273,8 +314,9 @@ def test_overlapping_resent_pieces_do_not_corrupt_the_chunk(api: Api, cloud: Any
     assert [u["chunkIndex"] for u in url] == list(range(1, session["totalChunks"]))
     s3 = cloud.client("s3")
     bucket = os.environ["MEDIA_BUCKET"]
-    (upload,) = [u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
-                 if session["fileId"] in u["Key"]]
+    (upload,) = [
+        u for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) if session["fileId"] in u["Key"]
+    ]
     (part,) = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])["Parts"]
     assert part["ETag"].strip('"') == hashlib.md5(chunk).hexdigest()  # the part holds exactly the chunk
 
@@ -282,16 +324,22 @@ def test_overlapping_resent_pieces_do_not_corrupt_the_chunk(api: Api, cloud: Any
 def test_binary_chunk_sent_with_a_text_content_type_arrives_unchanged(api: Api, media: MediaSet) -> None:
     clip = media.clip.read_bytes()
     (session,) = data(init(api, [{"filename": "curl.mp4", "size": len(clip), "type": "video/mp4"}]))
-    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/0", data=clip,
-                           headers={"content-type": "application/x-www-form-urlencoded"})
+    response = api.request(
+        "POST",
+        f"/api/v1/videos/batch/chunk/{session['uploadId']}/0",
+        data=clip,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200, response.text
     item = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
     assert requests.get(item["download_url"], timeout=30).content == clip
 
 
 def test_every_bad_file_of_an_init_is_named(api: Api) -> None:
-    response = init(api, [{"filename": "a/b.mp4", "size": 10}, {"filename": "ok.mp4", "size": 10},
-                          {"filename": "c.pdf", "size": 10}])
+    response = init(
+        api,
+        [{"filename": "a/b.mp4", "size": 10}, {"filename": "ok.mp4", "size": 10}, {"filename": "c.pdf", "size": 10}],
+    )
     err = error(response)
     assert err["code"] == "invalid_files"
     assert [d["field"] for d in err["details"]] == ["files[0].filename", "files[2].type"]

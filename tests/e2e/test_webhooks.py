@@ -21,7 +21,8 @@ def deliveries_for(receiver: WebhookReceiver, batch_id: str) -> list[Any]:
 
 
 def test_one_signed_batch_completed_webhook_even_when_jobs_finish_together(
-        api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver) -> None:
+    api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver
+) -> None:
     urls = [media_server.url(f"/clip.mp4?hook={i}") for i in range(10)]
     created = api.create_batch(urls=urls, concurrent_limit=10, webhook_url=webhook_receiver.url).json()
     final = api.wait_for(created["batch_id"])
@@ -38,10 +39,12 @@ def test_one_signed_batch_completed_webhook_even_when_jobs_finish_together(
 
 
 def test_failed_and_cancelled_batches_are_announced_too(
-        api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver) -> None:
+    api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver
+) -> None:
     failed = api.create_batch(urls=[media_server.url("/nothing.mp4")], webhook_url=webhook_receiver.url).json()
-    slow = api.create_batch(urls=[media_server.url("/slow/clip2.mp4?hook=cancel")],
-                            webhook_url=webhook_receiver.url).json()
+    slow = api.create_batch(
+        urls=[media_server.url("/slow/clip2.mp4?hook=cancel")], webhook_url=webhook_receiver.url
+    ).json()
     api.wait_for(slow["batch_id"], lambda b: b["running_jobs"] == 1, timeout=30)
     api.request("DELETE", f"/api/v1/batch/{slow['batch_id']}")
     got_failed = webhook_receiver.wait_for(lambda d: d.json["data"]["batch_id"] == failed["batch_id"], timeout=20)
@@ -51,12 +54,13 @@ def test_failed_and_cancelled_batches_are_announced_too(
 
 
 def test_delivery_is_retried_with_the_same_id_after_server_errors(
-        api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver) -> None:
+    api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver
+) -> None:
     webhook_receiver.set_status_sequence([500, 503])
-    created = api.create_batch(urls=[media_server.url("/clip.mp4?hook=retry")],
-                               webhook_url=webhook_receiver.url).json()
-    ok = webhook_receiver.wait_for(lambda d: d.status == 200 and d.json["data"]["batch_id"] == created["batch_id"],
-                                   timeout=30)
+    created = api.create_batch(urls=[media_server.url("/clip.mp4?hook=retry")], webhook_url=webhook_receiver.url).json()
+    ok = webhook_receiver.wait_for(
+        lambda d: d.status == 200 and d.json["data"]["batch_id"] == created["batch_id"], timeout=30
+    )
     attempts = deliveries_for(webhook_receiver, created["batch_id"])
     assert [d.status for d in attempts] == [500, 503, 200]
     assert {d.msg_id for d in attempts} == {ok.msg_id}
@@ -64,7 +68,8 @@ def test_delivery_is_retried_with_the_same_id_after_server_errors(
 
 
 def test_undeliverable_webhooks_end_in_the_dead_letter_queue(
-        api: Api, cloud: Any, media_server: MediaServer, webhook_receiver: WebhookReceiver) -> None:
+    api: Api, cloud: Any, media_server: MediaServer, webhook_receiver: WebhookReceiver
+) -> None:
     webhook_receiver.set_status_sequence([], default_status=500)
     created = api.create_batch(urls=[media_server.url("/clip.mp4?hook=dlq")], webhook_url=webhook_receiver.url).json()
     sqs = cloud.client("sqs")
@@ -72,8 +77,9 @@ def test_undeliverable_webhooks_end_in_the_dead_letter_queue(
     deadline = time.monotonic() + 40
     found: dict[str, Any] | None = None
     while found is None and time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                           VisibilityTimeout=0).get("Messages", []):
+        for message in sqs.receive_message(
+            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=0
+        ).get("Messages", []):
             event = json.loads(message["Body"])
             if event["detail"]["batch_id"] == created["batch_id"]:
                 found = event
@@ -83,15 +89,17 @@ def test_undeliverable_webhooks_end_in_the_dead_letter_queue(
 
 
 def test_rotating_the_secret_changes_the_signature_key(
-        api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver) -> None:
+    api: Api, media_server: MediaServer, webhook_receiver: WebhookReceiver
+) -> None:
     old = api.request("GET", "/api/v1/webhooks/secret").json()["secret"]
     rotated = api.request("POST", "/api/v1/webhooks/secret/rotate")
     assert rotated.status_code == 200
     new = rotated.json()["secret"]
     assert new != old and new.startswith("whsec_")
     assert api.request("GET", "/api/v1/webhooks/secret").json()["secret"] == new
-    created = api.create_batch(urls=[media_server.url("/clip.mp4?hook=rotate")],
-                               webhook_url=webhook_receiver.url).json()
+    created = api.create_batch(
+        urls=[media_server.url("/clip.mp4?hook=rotate")], webhook_url=webhook_receiver.url
+    ).json()
     delivery = webhook_receiver.wait_for(lambda d: d.json["data"]["batch_id"] == created["batch_id"], timeout=20)
     args = (delivery.msg_id, delivery.timestamp, delivery.body, delivery.headers["webhook-signature"])
     assert verify_signature(new, *args)

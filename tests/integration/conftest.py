@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
-from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.clock import now_iso
 from mediabatch.downloads.models import BatchOptions, BatchRecord, JobRecord
 from mediabatch.downloads.service import job_id_for, new_batch_id
@@ -27,10 +27,10 @@ def tenant_id() -> str:
 
 
 @pytest.fixture
-def store(cloud: LocalCloud) -> BatchStore:
+def store(cloud: LocalCloud) -> BatchTable:
     # Default construction on purpose: the table name and endpoint come from the environment the
     # local cloud set, exactly as in a Lambda.
-    return BatchStore()
+    return BatchTable()
 
 
 def build_batch(tenant_id: str, n_jobs: int, **options: Any) -> tuple[BatchRecord, list[JobRecord]]:
@@ -38,17 +38,29 @@ def build_batch(tenant_id: str, n_jobs: int, **options: Any) -> tuple[BatchRecor
     batch_id = new_batch_id()
     now = now_iso()
     jobs = [
-        JobRecord(tenant_id=tenant_id, batch_id=batch_id, job_id=job_id_for(batch_id, i), index=i,
-                  url=f"https://media.example/{batch_id}/video-{i}.mp4", created_at=now)
+        JobRecord(
+            tenant_id=tenant_id,
+            batch_id=batch_id,
+            job_id=job_id_for(batch_id, i),
+            index=i,
+            url=f"https://media.example/{batch_id}/video-{i}.mp4",
+            created_at=now,
+        )
         for i in range(n_jobs)
     ]
-    batch = BatchRecord(tenant_id=tenant_id, batch_id=batch_id, options=BatchOptions(**options),
-                        total_jobs=n_jobs, queued_jobs=n_jobs, created_at=now)
+    batch = BatchRecord(
+        tenant_id=tenant_id,
+        batch_id=batch_id,
+        options=BatchOptions(**options),
+        total_jobs=n_jobs,
+        queued_jobs=n_jobs,
+        created_at=now,
+    )
     return batch, jobs
 
 
 @pytest.fixture
-def make_batch(store: BatchStore, tenant_id: str) -> MakeBatch:
+def make_batch(store: BatchTable, tenant_id: str) -> MakeBatch:
     def make(n_jobs: int = 1, **options: Any) -> tuple[BatchRecord, list[JobRecord]]:
         batch, jobs = build_batch(tenant_id, n_jobs, **options)
         store.create(batch, jobs)
@@ -68,24 +80,29 @@ class EventTap:
         suffix = uuid.uuid4().hex[:12]
         self.rule = f"it-tap-{suffix}"
         self.queue_url = self._sqs.create_queue(QueueName=f"it-tap-{suffix}")["QueueUrl"]
-        queue_arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        self._events.put_rule(Name=self.rule, EventBusName=self.bus,
-                              EventPattern=json.dumps({"source": ["mediabatch"]}))
+        queue_arn = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self._events.put_rule(
+            Name=self.rule, EventBusName=self.bus, EventPattern=json.dumps({"source": ["mediabatch"]})
+        )
         self._events.put_targets(Rule=self.rule, EventBusName=self.bus, Targets=[{"Id": "tap", "Arn": queue_arn}])
         self._seen: list[dict[str, Any]] = []
 
     def events(self, batch_id: str) -> list[dict[str, Any]]:
         """Every event received so far about `batch_id` (drains the queue)."""
         while True:
-            messages = self._sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                                 WaitTimeSeconds=1).get("Messages", [])
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            ).get("Messages", [])
             if not messages:
                 break
             for message in messages:
                 self._seen.append(json.loads(message["Body"]))
-            self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            self._sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
         return [e for e in self._seen if e.get("detail", {}).get("batch_id") == batch_id]
 
     def close(self) -> None:

@@ -4,13 +4,14 @@ for by the next finaliser call; a failed workflow still ends and announces its b
 from __future__ import annotations
 
 from mediabatch import container
-from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.downloads.models import BatchStatus, JobStatus
 from tests.integration.conftest import EventTap, MakeBatch
 
 
 def test_a_terminal_batch_whose_event_was_lost_is_announced_by_the_next_finaliser_call(
-        store: BatchStore, make_batch: MakeBatch, event_tap: EventTap) -> None:
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(1)
     store.start_job(jobs[0])
     store.finish_job(jobs[0], JobStatus.COMPLETED)
@@ -31,7 +32,8 @@ def test_a_terminal_batch_whose_event_was_lost_is_announced_by_the_next_finalise
 
 
 def test_a_failed_workflow_fails_the_jobs_it_never_ran_and_ends_the_batch(
-        store: BatchStore, make_batch: MakeBatch, event_tap: EventTap) -> None:
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(3)
     store.start_job(jobs[0])
     store.finish_job(jobs[0], JobStatus.COMPLETED)
@@ -47,8 +49,9 @@ def test_a_failed_workflow_fails_the_jobs_it_never_ran_and_ends_the_batch(
     assert types.count("job.failed") == 2 and types.count("batch.completed") == 1
 
 
-def test_the_webhook_url_never_travels_on_the_event_bus(store: BatchStore, make_batch: MakeBatch,
-                                                        event_tap: EventTap) -> None:
+def test_the_webhook_url_never_travels_on_the_event_bus(
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(1, webhook_url="https://hooks.example/secret-token-123")
     store.start_job(jobs[0])
     store.finish_job(jobs[0], JobStatus.COMPLETED)

@@ -1,4 +1,4 @@
-"""BatchStore against DynamoDB (moto, table from template.yaml): what a batch's reader sees after
+"""BatchTable against DynamoDB (moto, table from template.yaml): what a batch's reader sees after
 each transition, counters included."""
 
 from __future__ import annotations
@@ -6,28 +6,33 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.batch_store import BatchStore, StartOutcome
+from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
 from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
 from tests.integration.conftest import MakeBatch
 
 pytestmark = pytest.mark.integration
 
 
-def counters(store: BatchStore, batch: BatchRecord) -> dict[str, int]:
+def counters(store: BatchTable, batch: BatchRecord) -> dict[str, int]:
     found = store.get_batch(batch.tenant_id, batch.batch_id)
     assert found is not None
-    return {"queued": found.queued_jobs, "running": found.running_jobs, "completed": found.completed_jobs,
-            "failed": found.failed_jobs, "cancelled": found.cancelled_jobs}
+    return {
+        "queued": found.queued_jobs,
+        "running": found.running_jobs,
+        "completed": found.completed_jobs,
+        "failed": found.failed_jobs,
+        "cancelled": found.cancelled_jobs,
+    }
 
 
-def job_now(store: BatchStore, job: JobRecord) -> JobRecord:
+def job_now(store: BatchTable, job: JobRecord) -> JobRecord:
     found = store.get_job(job.tenant_id, job.batch_id, job.index)
     assert found is not None
     return found
 
 
 # --------------------------------------------------------------------------- create / read
-def test_a_batch_of_100_jobs_reads_back_whole_and_in_order(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_batch_of_100_jobs_reads_back_whole_and_in_order(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(100, quality="720p", concurrent_limit=7, webhook_url="https://hooks.example/x")
 
     found = store.get_batch_with_jobs(batch.tenant_id, batch.batch_id)
@@ -43,7 +48,7 @@ def test_a_batch_of_100_jobs_reads_back_whole_and_in_order(store: BatchStore, ma
     assert store.get_job(batch.tenant_id, batch.batch_id, 57) == jobs[57]
 
 
-def test_a_batch_is_only_visible_to_its_own_tenant(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_batch_is_only_visible_to_its_own_tenant(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, _ = make_batch(2)
 
     assert store.get_batch_with_jobs("someone-else", batch.batch_id) is None
@@ -51,7 +56,7 @@ def test_a_batch_is_only_visible_to_its_own_tenant(store: BatchStore, make_batch
     assert store.get_batch_with_jobs(batch.tenant_id, "batch_doesnotexist") is None
 
 
-def test_the_same_batch_cannot_be_created_twice(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_the_same_batch_cannot_be_created_twice(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
 
     with pytest.raises(ClientError) as raised:
@@ -61,7 +66,8 @@ def test_the_same_batch_cannot_be_created_twice(store: BatchStore, make_batch: M
 
 # --------------------------------------------------------------------------- start_job
 def test_starting_a_job_moves_it_and_the_counters_and_marks_the_batch_running(
-        store: BatchStore, make_batch: MakeBatch) -> None:
+    store: BatchTable, make_batch: MakeBatch
+) -> None:
     batch, jobs = make_batch(3)
 
     assert store.start_job(jobs[1]) is StartOutcome.STARTED
@@ -75,7 +81,7 @@ def test_starting_a_job_moves_it_and_the_counters_and_marks_the_batch_running(
     assert job_now(store, jobs[0]).status is JobStatus.QUEUED
 
 
-def test_starting_a_job_twice_is_skipped_and_counts_once(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_starting_a_job_twice_is_skipped_and_counts_once(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(2)
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
 
@@ -84,8 +90,7 @@ def test_starting_a_job_twice_is_skipped_and_counts_once(store: BatchStore, make
     assert counters(store, batch) == {"queued": 1, "running": 1, "completed": 0, "failed": 0, "cancelled": 0}
 
 
-def test_a_job_of_a_cancelled_batch_does_not_start_and_ends_cancelled(
-        store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_job_of_a_cancelled_batch_does_not_start_and_ends_cancelled(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(2)
     assert store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.CANCELLED, error="cancelled by the user")
 
@@ -99,8 +104,7 @@ def test_a_job_of_a_cancelled_batch_does_not_start_and_ends_cancelled(
     assert read is not None and read.status is BatchStatus.CANCELLED and read.error == "cancelled by the user"
 
 
-def test_a_job_of_a_stopped_batch_does_not_start_and_ends_cancelled(
-        store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_job_of_a_stopped_batch_does_not_start_and_ends_cancelled(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(3, stop_on_error=True)
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
     assert store.finish_job(jobs[0], JobStatus.FAILED, error="boom")
@@ -115,7 +119,7 @@ def test_a_job_of_a_stopped_batch_does_not_start_and_ends_cancelled(
 
 
 # --------------------------------------------------------------------------- finish_job
-def test_a_job_finishes_only_once(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_job_finishes_only_once(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(2)
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
 
@@ -123,14 +127,17 @@ def test_a_job_finishes_only_once(store: BatchStore, make_batch: MakeBatch) -> N
     after_first = counters(store, batch)
     assert store.finish_job(jobs[0], JobStatus.FAILED, error="late crash report") is False
 
-    assert counters(store, batch) == after_first == {
-        "queued": 1, "running": 0, "completed": 1, "failed": 0, "cancelled": 0}
+    assert (
+        counters(store, batch)
+        == after_first
+        == {"queued": 1, "running": 0, "completed": 1, "failed": 0, "cancelled": 0}
+    )
     job = job_now(store, jobs[0])
     assert job.status is JobStatus.COMPLETED and job.error is None
     assert job.title == "Clip" and job.progress_percent == 100.0 and job.completed_at is not None
 
 
-def test_a_failed_job_keeps_its_error_and_counts_as_failed(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_failed_job_keeps_its_error_and_counts_as_failed(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
 
@@ -142,7 +149,7 @@ def test_a_failed_job_keeps_its_error_and_counts_as_failed(store: BatchStore, ma
     assert counters(store, batch) == {"queued": 0, "running": 0, "completed": 0, "failed": 1, "cancelled": 0}
 
 
-def test_a_queued_job_cannot_be_finished_as_if_it_were_running(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_queued_job_cannot_be_finished_as_if_it_were_running(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
 
     assert store.finish_job(jobs[0], JobStatus.COMPLETED) is False
@@ -153,7 +160,8 @@ def test_a_queued_job_cannot_be_finished_as_if_it_were_running(store: BatchStore
 
 # --------------------------------------------------------------------------- progress / cancel
 def test_progress_is_recorded_while_running_and_refused_after_a_cancel_request(
-        store: BatchStore, make_batch: MakeBatch) -> None:
+    store: BatchTable, make_batch: MakeBatch
+) -> None:
     _, jobs = make_batch(1)
     job = jobs[0]
     assert store.start_job(job) is StartOutcome.STARTED
@@ -161,7 +169,11 @@ def test_progress_is_recorded_while_running_and_refused_after_a_cancel_request(
     assert store.update_progress(job, percent=41.26, downloaded=4126, total=10000, title="Clip") is True
     recorded = job_now(store, job)
     assert (recorded.progress_percent, recorded.downloaded_bytes, recorded.total_bytes, recorded.title) == (
-        41.3, 4126, 10000, "Clip")
+        41.3,
+        4126,
+        10000,
+        "Clip",
+    )
 
     store.request_cancel(job)
 
@@ -169,7 +181,7 @@ def test_progress_is_recorded_while_running_and_refused_after_a_cancel_request(
     assert job_now(store, job).progress_percent == 41.3  # the refused write changed nothing
 
 
-def test_progress_of_a_job_that_is_not_running_is_refused(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_progress_of_a_job_that_is_not_running_is_refused(store: BatchTable, make_batch: MakeBatch) -> None:
     _, jobs = make_batch(1)
 
     assert store.update_progress(jobs[0], percent=10.0, downloaded=1, total=None, title=None) is False
@@ -180,7 +192,7 @@ def test_progress_of_a_job_that_is_not_running_is_refused(store: BatchStore, mak
     assert job_now(store, jobs[0]).progress_percent == 100.0
 
 
-def test_a_cancel_request_for_a_job_that_is_not_running_is_ignored(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_cancel_request_for_a_job_that_is_not_running_is_ignored(store: BatchTable, make_batch: MakeBatch) -> None:
     _, jobs = make_batch(1)
 
     store.request_cancel(jobs[0])  # queued: nothing to stop, and no error
@@ -190,7 +202,7 @@ def test_a_cancel_request_for_a_job_that_is_not_running_is_ignored(store: BatchS
 
 
 # --------------------------------------------------------------------------- batch terminal state
-def test_set_terminal_wins_once_and_the_first_status_stays(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_set_terminal_wins_once_and_the_first_status_stays(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, _ = make_batch(1)
 
     won = store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.FAILED, error="could not start")
@@ -203,7 +215,7 @@ def test_set_terminal_wins_once_and_the_first_status_stays(store: BatchStore, ma
 
 
 # --------------------------------------------------------------------------- storage keys
-def test_a_storage_key_belongs_to_the_first_owner(store: BatchStore, tenant_id: str) -> None:
+def test_a_storage_key_belongs_to_the_first_owner(store: BatchTable, tenant_id: str) -> None:
     key = "batch/batch_x/clip.mp4"
 
     assert store.reserve_key(tenant_id, key, "job_a") is True

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mediabatch.adapters.batch_store import BatchStore, StartOutcome
-from mediabatch.adapters.event_bus import EventPublisher
+from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
+from mediabatch.adapters.eventbridge.publisher import EventPublisher
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import BatchStatus, JobRecord, JobStatus
 from tests.integration.conftest import EventTap, MakeBatch
@@ -20,11 +20,12 @@ N = 20
 
 
 def test_twenty_jobs_finishing_at_once_keep_counters_exact_and_finalize_once(
-        store: BatchStore, make_batch: MakeBatch, event_tap: EventTap) -> None:
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(N)
     for job in jobs:
         assert store.start_job(job) is StartOutcome.STARTED
-    finalizer = BatchFinalizer(BatchStore(), EventPublisher())
+    finalizer = BatchFinalizer(BatchTable(), EventPublisher())
     outcome = {job.index: JobStatus.FAILED if job.index % 3 == 0 else JobStatus.COMPLETED for job in jobs}
     barrier = threading.Barrier(N)
 
@@ -54,7 +55,11 @@ def test_twenty_jobs_finishing_at_once_keep_counters_exact_and_finalize_once(
     detail = events[0]["detail"]
     assert detail["tenant_id"] == batch.tenant_id
     assert (detail["status"], detail["total_jobs"], detail["completed_jobs"], detail["failed_jobs"]) == (
-        "completed", N, N - n_failed, n_failed)
+        "completed",
+        N,
+        N - n_failed,
+        n_failed,
+    )
 
     # A late caller (the state machine's last step) changes nothing and announces nothing.
     assert finalizer.finalize_if_done(batch.tenant_id, batch.batch_id) is None
@@ -62,9 +67,10 @@ def test_twenty_jobs_finishing_at_once_keep_counters_exact_and_finalize_once(
 
 
 def test_a_batch_that_is_not_done_is_not_finalized(
-        store: BatchStore, make_batch: MakeBatch, event_tap: EventTap) -> None:
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(2)
-    finalizer = BatchFinalizer(BatchStore(), EventPublisher())
+    finalizer = BatchFinalizer(BatchTable(), EventPublisher())
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
     assert store.finish_job(jobs[0], JobStatus.COMPLETED)
 
@@ -76,9 +82,10 @@ def test_a_batch_that_is_not_done_is_not_finalized(
 
 
 def test_a_batch_whose_only_job_failed_is_announced_failed(
-        store: BatchStore, make_batch: MakeBatch, event_tap: EventTap) -> None:
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(1)
-    finalizer = BatchFinalizer(BatchStore(), EventPublisher())
+    finalizer = BatchFinalizer(BatchTable(), EventPublisher())
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
     assert store.finish_job(jobs[0], JobStatus.FAILED, error="boom")
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 import json
 
 from mediabatch import container
-from mediabatch.adapters.batch_store import BatchStore
+from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.downloads.models import BatchStatus, JobStatus
 from tests.integration.conftest import EventTap, MakeBatch
 
 
-def test_a_crashed_running_job_fails_and_the_batch_is_announced(store: BatchStore, make_batch: MakeBatch,
-                                                                 event_tap: EventTap) -> None:
+def test_a_crashed_running_job_fails_and_the_batch_is_announced(
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(2)
     assert store.start_job(jobs[0]).value == "started"
     store.finish_job(jobs[1], JobStatus.COMPLETED, from_status=JobStatus.QUEUED)
     runner = container.download_job_runner()
-    result = runner.record_crash(batch.tenant_id, batch.batch_id, jobs[0].job_id,
-                                 "Sandbox.Timedout: Task timed out after 900.00 seconds")
+    result = runner.record_crash(
+        batch.tenant_id, batch.batch_id, jobs[0].job_id, "Sandbox.Timedout: Task timed out after 900.00 seconds"
+    )
     assert result["status"] == "failed"
     found = store.get_batch_with_jobs(batch.tenant_id, batch.batch_id)
     assert found is not None
@@ -31,8 +33,9 @@ def test_a_crashed_running_job_fails_and_the_batch_is_announced(store: BatchStor
     assert types.count("job.failed") == 1 and types.count("batch.completed") == 1
 
 
-def test_a_crash_reported_twice_changes_nothing_the_second_time(store: BatchStore, make_batch: MakeBatch,
-                                                                event_tap: EventTap) -> None:
+def test_a_crash_reported_twice_changes_nothing_the_second_time(
+    store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
+) -> None:
     batch, jobs = make_batch(1, stop_on_error=True)
     store.start_job(jobs[0])
     runner = container.download_job_runner()

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from localcloud import LocalCloud
-from mediabatch.adapters.tenant_store import TenantStore
+from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.errors import Unauthorized, ValidationFailed
 from mediabatch.tenants import Tenant, TenantService, hash_api_key, new_api_key
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def tenants(cloud: LocalCloud) -> TenantService:
-    return TenantService(TenantStore())
+    return TenantService(TenantTable())
 
 
 def test_a_registered_key_authenticates_as_its_tenant(tenants: TenantService, tenant_id: str) -> None:
@@ -40,8 +40,7 @@ def test_a_tenant_may_hold_several_keys(tenants: TenantService, tenant_id: str) 
 
 
 @pytest.mark.parametrize("bad_key", ["wrong-key-0123456789", "", None])
-def test_an_unknown_or_missing_key_is_unauthorized(
-        tenants: TenantService, tenant_id: str, bad_key: str | None) -> None:
+def test_an_unknown_or_missing_key_is_unauthorized(tenants: TenantService, tenant_id: str, bad_key: str | None) -> None:
     tenants.register_api_key(tenant_id, new_api_key())
 
     with pytest.raises(Unauthorized) as raised:
@@ -60,13 +59,16 @@ def test_a_key_differing_only_in_case_or_whitespace_is_unauthorized(tenants: Ten
             tenants.authenticate(variant)
 
 
-@pytest.mark.parametrize("tenant, key", [
-    ("has space", "long-enough-key"),
-    ("slash/tenant", "long-enough-key"),
-    ("", "long-enough-key"),
-    ("x" * 65, "long-enough-key"),
-    ("ok-tenant", "short"),
-])
+@pytest.mark.parametrize(
+    "tenant, key",
+    [
+        ("has space", "long-enough-key"),
+        ("slash/tenant", "long-enough-key"),
+        ("", "long-enough-key"),
+        ("x" * 65, "long-enough-key"),
+        ("ok-tenant", "short"),
+    ],
+)
 def test_registration_rejects_bad_tenant_ids_and_short_keys(tenants: TenantService, tenant: str, key: str) -> None:
     with pytest.raises(ValidationFailed):
         tenants.register_api_key(tenant, key)

@@ -7,12 +7,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.moto_fixes import inject_transaction_conflicts
-from mediabatch.adapters.batch_store import BatchStore, StartOutcome
+from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
 from mediabatch.downloads.models import JobStatus
 from tests.integration.conftest import MakeBatch
 
 
-def test_a_start_that_meets_conflicts_is_retried_and_starts(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_start_that_meets_conflicts_is_retried_and_starts(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
     inject_transaction_conflicts(2)
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
@@ -20,7 +20,7 @@ def test_a_start_that_meets_conflicts_is_retried_and_starts(store: BatchStore, m
     assert after is not None and (after.running_jobs, after.queued_jobs, after.cancelled_jobs) == (1, 0, 0)
 
 
-def test_a_finish_that_meets_conflicts_is_retried_and_counts_once(store: BatchStore, make_batch: MakeBatch) -> None:
+def test_a_finish_that_meets_conflicts_is_retried_and_counts_once(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
     store.start_job(jobs[0])
     inject_transaction_conflicts(3)
@@ -29,8 +29,7 @@ def test_a_finish_that_meets_conflicts_is_retried_and_counts_once(store: BatchSt
     assert after is not None and (after.completed_jobs, after.running_jobs) == (1, 0)
 
 
-def test_endless_conflicts_surface_as_an_error_not_as_a_cancelled_job(store: BatchStore,
-                                                                      make_batch: MakeBatch) -> None:
+def test_endless_conflicts_surface_as_an_error_not_as_a_cancelled_job(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
     inject_transaction_conflicts(100)
     try:

@@ -1,4 +1,4 @@
-"""What a presigned upload URL made by MediaStorage binds, proven against an S3 that checks
+"""What a presigned upload URL made by MediaBucket binds, proven against an S3 that checks
 signatures (LocalStack; moto accepts anything): the declared size and type, the expiry, the key and
 every signed query parameter. Each refusal is checked the way a user would: the status code, and
 that nothing was stored."""
@@ -17,7 +17,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from mediabatch.adapters.media_storage import MediaStorage
+from mediabatch.adapters.s3.media_bucket import MediaBucket
 
 BUCKET = "presign-binding"
 BODY = b"\x00\x01 not really a video, but exactly this many bytes " * 20
@@ -41,8 +41,8 @@ def s3(localstack_endpoint: str) -> Any:
 
 
 @pytest.fixture
-def storage(s3: Any) -> MediaStorage:
-    return MediaStorage(bucket=BUCKET, s3=s3)
+def storage(s3: Any) -> MediaBucket:
+    return MediaBucket(bucket=BUCKET, s3=s3)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def with_query(url: str, **changes: str | None) -> str:
 
 
 # ---------------------------------------------------------------------------- single PUT
-def test_put_with_declared_type_and_size_is_stored(storage: MediaStorage, http: requests.Session, key: str) -> None:
+def test_put_with_declared_type_and_size_is_stored(storage: MediaBucket, http: requests.Session, key: str) -> None:
     url = storage.presign_put(key, content_type=TYPE, content_length=len(BODY), ttl_seconds=TTL)
 
     response = http.put(url, data=BODY, headers={"Content-Type": TYPE}, timeout=30)
@@ -87,7 +87,7 @@ def test_put_with_declared_type_and_size_is_stored(storage: MediaStorage, http: 
 @pytest.mark.parametrize(
     "size", [len(BODY) + 1, len(BODY) - 1, 0, 2 * len(BODY)], ids=["one-more", "one-less", "empty", "double"]
 )
-def test_body_of_another_size_is_refused(storage: MediaStorage, http: requests.Session, key: str, size: int) -> None:
+def test_body_of_another_size_is_refused(storage: MediaBucket, http: requests.Session, key: str, size: int) -> None:
     url = storage.presign_put(key, content_type=TYPE, content_length=len(BODY), ttl_seconds=TTL)
 
     response = http.put(url, data=(BODY * 3)[:size], headers={"Content-Type": TYPE}, timeout=30)
@@ -102,7 +102,7 @@ def test_body_of_another_size_is_refused(storage: MediaStorage, http: requests.S
     ids=["other-type", "type-with-parameter", "no-type"],
 )
 def test_another_content_type_is_refused(
-    storage: MediaStorage, http: requests.Session, key: str, headers: dict[str, str]
+    storage: MediaBucket, http: requests.Session, key: str, headers: dict[str, str]
 ) -> None:
     url = storage.presign_put(key, content_type=TYPE, content_length=len(BODY), ttl_seconds=TTL)
 
@@ -112,7 +112,7 @@ def test_another_content_type_is_refused(
     assert storage.head(key) is None
 
 
-def test_expired_url_is_refused(storage: MediaStorage, http: requests.Session, key: str) -> None:
+def test_expired_url_is_refused(storage: MediaBucket, http: requests.Session, key: str) -> None:
     url = storage.presign_put(key, content_type=TYPE, content_length=len(BODY), ttl_seconds=1)
     time.sleep(2.2)  # X-Amz-Date has whole seconds: the URL is dead at most 1 s after signing
 
@@ -139,7 +139,7 @@ def _other_key(url: str) -> str:
         pytest.param(lambda u: with_query(u, **{"X-Amz-Signature": "0" * 64}), id="forged-signature"),
     ],
 )
-def test_tampered_url_is_refused(storage: MediaStorage, http: requests.Session, key: str, tamper: Any) -> None:
+def test_tampered_url_is_refused(storage: MediaBucket, http: requests.Session, key: str, tamper: Any) -> None:
     url = storage.presign_put(key, content_type=TYPE, content_length=len(BODY), ttl_seconds=TTL)
     tampered = tamper(url)
     assert tampered != url
@@ -153,14 +153,14 @@ def test_tampered_url_is_refused(storage: MediaStorage, http: requests.Session, 
 
 # ---------------------------------------------------------------------------- multipart
 @pytest.fixture
-def upload_id(storage: MediaStorage, key: str) -> Iterator[str]:
+def upload_id(storage: MediaBucket, key: str) -> Iterator[str]:
     upload = storage.create_multipart_upload(key, TYPE)
     yield upload
     storage.abort_multipart_upload(key, upload)
 
 
 def test_part_of_another_size_is_refused_and_the_declared_one_accepted(
-    storage: MediaStorage, http: requests.Session, key: str, upload_id: str
+    storage: MediaBucket, http: requests.Session, key: str, upload_id: str
 ) -> None:
     url = storage.presign_upload_part(key, upload_id, 1, content_length=len(BODY), ttl_seconds=TTL)
 
@@ -178,7 +178,7 @@ def test_part_of_another_size_is_refused_and_the_declared_one_accepted(
 
 
 def test_part_url_is_bound_to_its_part_number_and_upload(
-    storage: MediaStorage, http: requests.Session, key: str, upload_id: str
+    storage: MediaBucket, http: requests.Session, key: str, upload_id: str
 ) -> None:
     url = storage.presign_upload_part(key, upload_id, 1, content_length=len(BODY), ttl_seconds=TTL)
     other_upload = storage.create_multipart_upload(key, TYPE)
@@ -192,7 +192,7 @@ def test_part_url_is_bound_to_its_part_number_and_upload(
         storage.abort_multipart_upload(key, other_upload)
 
 
-def test_expired_part_url_is_refused(storage: MediaStorage, http: requests.Session, key: str, upload_id: str) -> None:
+def test_expired_part_url_is_refused(storage: MediaBucket, http: requests.Session, key: str, upload_id: str) -> None:
     url = storage.presign_upload_part(key, upload_id, 1, content_length=len(BODY), ttl_seconds=1)
     time.sleep(2.2)
 

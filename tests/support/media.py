@@ -129,9 +129,7 @@ def _layout(root: Path, segments: Sequence[str]) -> MediaSet:
 
 
 def _complete(media: MediaSet) -> bool:
-    return bool(media.hls_segments) and all(
-        p.is_file() and p.stat().st_size > 0 for p in media.all_files()
-    )
+    return bool(media.hls_segments) and all(p.is_file() and p.stat().st_size > 0 for p in media.all_files())
 
 
 def _load_manifest(root: Path) -> MediaSet | None:

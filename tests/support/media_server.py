@@ -56,9 +56,7 @@ def content_type_for(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
-def parse_range(
-    header: str | None, size: int
-) -> tuple[int, int] | Literal[False] | None:
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
     """Parse a single-range ``Range`` header.
 
     Returns ``(start, end_inclusive)``; ``None`` when the header is absent,
@@ -281,9 +279,7 @@ class MediaServer(BackgroundHTTPServer):
             self._log.clear()
             self._aborted.clear()
 
-    def wait_for_request(
-        self, predicate: Callable[[str, str], bool], timeout: float = 10.0
-    ) -> tuple[str, str]:
+    def wait_for_request(self, predicate: Callable[[str, str], bool], timeout: float = 10.0) -> tuple[str, str]:
         """Block until a logged ``(method, path)`` matches; TimeoutError otherwise."""
         found: list[tuple[str, str]] = []
 
@@ -296,9 +292,7 @@ class MediaServer(BackgroundHTTPServer):
 
         with self._cond:
             if not self._cond.wait_for(match, timeout):
-                raise TimeoutError(
-                    f"no matching request within {timeout}s: {self._log!r}"
-                )
+                raise TimeoutError(f"no matching request within {timeout}s: {self._log!r}")
         return found[0]
 
     def wait_idle(self, timeout: float = 10.0) -> bool:

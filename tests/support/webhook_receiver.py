@@ -43,9 +43,7 @@ def sign(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def verify_signature(
-    secret: str, msg_id: str, timestamp: str, body: bytes, signature_header: str
-) -> bool:
+def verify_signature(secret: str, msg_id: str, timestamp: str, body: bytes, signature_header: str) -> bool:
     """True if any ``v1,`` entry of `signature_header` matches (constant time)."""
     try:
         expected = sign(secret, msg_id, timestamp, body).encode("ascii")
@@ -170,9 +168,7 @@ class WebhookReceiver(BackgroundHTTPServer):
         with self._cond:
             return list(self._deliveries)
 
-    def set_status_sequence(
-        self, status_codes: Iterable[int], default_status: int | None = None
-    ) -> None:
+    def set_status_sequence(self, status_codes: Iterable[int], default_status: int | None = None) -> None:
         """Answer the next deliveries with `status_codes`, then `default_status`."""
         with self._cond:
             self._statuses = list(status_codes)
@@ -235,9 +231,7 @@ class WebhookReceiver(BackgroundHTTPServer):
             return False, fresh
         return verify_signature(secret, msg_id, ts, body, sig), fresh
 
-    def _record(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> int:
+    def _record(self, method: str, path: str, headers: dict[str, str], body: bytes) -> int:
         valid, fresh = self._check(headers, body)
         try:
             parsed: Any = json.loads(body) if body else None

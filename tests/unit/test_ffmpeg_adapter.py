@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mediabatch.adapters.ffmpeg import FfmpegTools, MediaToolFailed, NotPlayableMedia, ProbeResult
+from mediabatch.adapters.ffmpeg.tools import FfmpegTools, MediaToolFailed, NotPlayableMedia, ProbeResult
 from tests.support.media import FFMPEG, FFPROBE, MediaSet, ffprobe, make_media, make_sized_file
 from tests.support.media_server import MediaServer
 
@@ -18,8 +18,12 @@ TOOLS = FfmpegTools(ffmpeg=FFMPEG, ffprobe=FFPROBE, timeout_seconds=60)
 
 
 def _ffmpeg(*args: str) -> None:
-    subprocess.run([FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +56,47 @@ def odd_files(media: MediaSet) -> dict[str, Path]:
     files["empty"].write_bytes(b"")
     sine = ["-f", "lavfi", "-i", "sine=frequency=440:duration=2"]
     _ffmpeg(*sine, "-c:a", "aac", str(files["audio"]))
-    _ffmpeg(*sine, "-f", "lavfi", "-i", "color=size=64x64:duration=1", "-map", "0", "-map", "1",
-            "-frames:v", "1", "-c:a", "aac", "-c:v", "mjpeg", "-disposition:v:0", "attached_pic", str(files["cover"]))
+    _ffmpeg(
+        *sine,
+        "-f",
+        "lavfi",
+        "-i",
+        "color=size=64x64:duration=1",
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-frames:v",
+        "1",
+        "-c:a",
+        "aac",
+        "-c:v",
+        "mjpeg",
+        "-disposition:v:0",
+        "attached_pic",
+        str(files["cover"]),
+    )
     _ffmpeg(*sine, "-c:a", "libmp3lame", str(files["mp3"]))
-    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=321x241:rate=25:duration=2", *sine,
-            "-c:v", "mpeg4", "-q:v", "5", "-c:a", "libopus", "-shortest", str(files["mpeg4"]))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=321x241:rate=25:duration=2",
+        *sine,
+        "-c:v",
+        "mpeg4",
+        "-q:v",
+        "5",
+        "-c:a",
+        "libopus",
+        "-shortest",
+        str(files["mpeg4"]),
+    )
     _ffmpeg("-i", str(media.clip), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(files["rotated"]))
     # An uploaded "video" that is really a playlist pointing ffmpeg somewhere else.
-    files["playlist"].write_text("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n"
-                                 "#EXTINF:1.0,\nhls/seg000.ts\n#EXT-X-ENDLIST\n")
+    files["playlist"].write_text(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1.0,\nhls/seg000.ts\n#EXT-X-ENDLIST\n"
+    )
     return files
 
 
@@ -93,8 +129,14 @@ def test_probe_describes_the_clip(kind: str, media: MediaSet, server: MediaServe
     assert result.bit_rate is not None and result.bit_rate > 0
     assert result.rotation == 0
     assert result.as_dict() == {
-        "duration_seconds": result.duration_seconds, "width": 320, "height": 240, "video_codec": "h264",
-        "audio_codec": "aac", "format_name": result.format_name, "bit_rate": result.bit_rate, "rotation": 0,
+        "duration_seconds": result.duration_seconds,
+        "width": 320,
+        "height": 240,
+        "video_codec": "h264",
+        "audio_codec": "aac",
+        "format_name": result.format_name,
+        "bit_rate": result.bit_rate,
+        "rotation": 0,
     }
     if kind == "http":
         assert ("GET", "/clip.mp4") in server.requests
@@ -116,7 +158,8 @@ def _assert_jpeg(path: Path, width: int, height: int) -> None:
 
 
 def test_thumbnail_over_http_is_a_jpeg_of_the_requested_width(
-        media: MediaSet, server: MediaServer, tmp_path: Path) -> None:
+    media: MediaSet, server: MediaServer, tmp_path: Path
+) -> None:
     dest = tmp_path / "thumbs" / "clip.jpg"
 
     written = TOOLS.thumbnail(server.url("clip.mp4"), dest, width=160)
@@ -129,8 +172,9 @@ def test_thumbnail_over_http_is_a_jpeg_of_the_requested_width(
 def test_thumbnail_at_a_given_time_from_a_local_file(media: MediaSet, tmp_path: Path) -> None:
     dest = tmp_path / "clip.jpg"
 
-    TOOLS.thumbnail(str(media.clip), dest, at_seconds=1.5, width=200,
-                    probe=ProbeResult(2.0, 320, 240, "h264", "aac", None, None))
+    TOOLS.thumbnail(
+        str(media.clip), dest, at_seconds=1.5, width=200, probe=ProbeResult(2.0, 320, 240, "h264", "aac", None, None)
+    )
 
     _assert_jpeg(dest, 200, 150)
 
@@ -148,7 +192,8 @@ def test_a_failed_thumbnail_leaves_the_previous_file_alone(odd_files: dict[str, 
 
 # ----------------------------------------------------------------------------- HLS
 def test_package_hls_copies_h264_aac_into_a_playable_relative_playlist(
-        media: MediaSet, server: MediaServer, tmp_path: Path) -> None:
+    media: MediaSet, server: MediaServer, tmp_path: Path
+) -> None:
     out_dir = tmp_path / "hls"
 
     files = TOOLS.package_hls(server.url("clip.mp4"), out_dir, segment_seconds=1)
@@ -199,14 +244,17 @@ def test_package_hls_again_replaces_the_earlier_output(media: MediaSet, tmp_path
 
 
 # ----------------------------------------------------------------------------- not videos
-@pytest.mark.parametrize(("name", "reason"), [
-    ("random", "not a playable video: "),
-    ("text", "not a playable video: "),
-    ("empty", "not a playable video: "),
-    ("audio", "not a playable video: no video stream"),
-    ("cover", "not a playable video: no video stream"),  # cover art is not a video
-    ("mp3", "not a playable video: unsupported file format (mp3)"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("random", "not a playable video: "),
+        ("text", "not a playable video: "),
+        ("empty", "not a playable video: "),
+        ("audio", "not a playable video: no video stream"),
+        ("cover", "not a playable video: no video stream"),  # cover art is not a video
+        ("mp3", "not a playable video: unsupported file format (mp3)"),
+    ],
+)
 def test_what_is_not_a_video_is_not_playable(name: str, reason: str, odd_files: dict[str, Path]) -> None:
     with pytest.raises(NotPlayableMedia) as raised:
         TOOLS.probe(str(odd_files[name]))
@@ -217,8 +265,7 @@ def test_what_is_not_a_video_is_not_playable(name: str, reason: str, odd_files: 
 
 
 @pytest.mark.parametrize("name", ["random", "audio"])
-def test_processing_what_is_not_a_video_writes_nothing(
-        name: str, odd_files: dict[str, Path], tmp_path: Path) -> None:
+def test_processing_what_is_not_a_video_writes_nothing(name: str, odd_files: dict[str, Path], tmp_path: Path) -> None:
     source = str(odd_files[name])
     with pytest.raises(NotPlayableMedia):
         TOOLS.thumbnail(source, tmp_path / "thumb.jpg")
@@ -243,7 +290,8 @@ def test_the_reason_does_not_leak_the_presigned_url(odd_files: dict[str, Path], 
 
 
 def test_a_playlist_upload_is_refused_without_fetching_what_it_names(
-        odd_files: dict[str, Path], server: MediaServer) -> None:
+    odd_files: dict[str, Path], server: MediaServer
+) -> None:
     server.clear_log()
 
     with pytest.raises(NotPlayableMedia, match=r"unsupported file format \(hls\)"):
@@ -267,7 +315,8 @@ def test_a_missing_binary_is_a_tool_failure(media: MediaSet, tmp_path: Path) -> 
 
 
 def test_an_unreachable_input_is_a_tool_failure_not_the_uploads_fault(
-        media: MediaSet, server: MediaServer, tmp_path: Path) -> None:
+    media: MediaSet, server: MediaServer, tmp_path: Path
+) -> None:
     with pytest.raises(MediaToolFailed, match="404"):
         TOOLS.probe(server.url("gone.mp4"))
     with pytest.raises(MediaToolFailed, match="No such file"):
@@ -276,8 +325,10 @@ def test_an_unreachable_input_is_a_tool_failure_not_the_uploads_fault(
 
 def test_a_stalled_input_times_out_as_a_tool_failure(media: MediaSet) -> None:
     impatient = FfmpegTools(ffmpeg=FFMPEG, ffprobe=FFPROBE, timeout_seconds=1)
-    with MediaServer(media.root, slow_chunk_size=512, slow_delay_s=5) as slow, \
-            pytest.raises(MediaToolFailed, match="timed out"):
+    with (
+        MediaServer(media.root, slow_chunk_size=512, slow_delay_s=5) as slow,
+        pytest.raises(MediaToolFailed, match="timed out"),
+    ):
         impatient.probe(slow.url("/slow/clip.mp4"))
 
 

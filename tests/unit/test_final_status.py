@@ -10,14 +10,28 @@ from mediabatch.downloads.finalizer import final_status
 from mediabatch.downloads.models import BatchOptions, BatchRecord, BatchStatus
 
 
-def finished(*, completed: int, failed: int, cancelled: int = 0, ignore_errors: bool = True,
-             stop_on_error: bool = False, stop_requested: bool = False) -> BatchRecord:
+def finished(
+    *,
+    completed: int,
+    failed: int,
+    cancelled: int = 0,
+    ignore_errors: bool = True,
+    stop_on_error: bool = False,
+    stop_requested: bool = False,
+) -> BatchRecord:
     total = completed + failed + cancelled
     return BatchRecord(
-        tenant_id="t", batch_id="batch_1", status=BatchStatus.RUNNING,
+        tenant_id="t",
+        batch_id="batch_1",
+        status=BatchStatus.RUNNING,
         options=BatchOptions.model_validate({"ignore_errors": ignore_errors, "stop_on_error": stop_on_error}),
-        total_jobs=total, queued_jobs=0, completed_jobs=completed, failed_jobs=failed, cancelled_jobs=cancelled,
-        stop_requested=stop_requested, created_at="2024-01-01T00:00:00Z",
+        total_jobs=total,
+        queued_jobs=0,
+        completed_jobs=completed,
+        failed_jobs=failed,
+        cancelled_jobs=cancelled,
+        stop_requested=stop_requested,
+        created_at="2024-01-01T00:00:00Z",
     )
 
 

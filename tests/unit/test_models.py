@@ -69,8 +69,9 @@ def test_unknown_fields_are_rejected(field: str) -> None:
     assert rejected(urls=urls(1), **{field: "x"}) == [(field,)]
 
 
-@pytest.mark.parametrize("quality", ["best", "worst", "2160p", "1440p", "1080p", "720p", "480p", "360p", "240p",
-                                     "144p", "audio"])
+@pytest.mark.parametrize(
+    "quality", ["best", "worst", "2160p", "1440p", "1080p", "720p", "480p", "360p", "240p", "144p", "audio"]
+)
 def test_every_documented_quality_is_accepted(quality: str) -> None:
     assert BatchDownloadRequest.model_validate({"urls": urls(1), "quality": quality}).quality == quality
 
@@ -93,14 +94,25 @@ def test_other_video_formats_are_rejected(video_format: str) -> None:
 
 
 def test_options_are_the_request_without_its_urls() -> None:
-    request = BatchDownloadRequest.model_validate({"urls": urls(2), "quality": "720p", "concurrent_limit": 9,
-                                                   "stop_on_error": True, "webhook_url": "https://hooks.example/x"})
+    request = BatchDownloadRequest.model_validate(
+        {
+            "urls": urls(2),
+            "quality": "720p",
+            "concurrent_limit": 9,
+            "stop_on_error": True,
+            "webhook_url": "https://hooks.example/x",
+        }
+    )
 
     options = request.options()
 
     assert isinstance(options, BatchOptions) and not hasattr(options, "urls")
     assert (options.quality, options.concurrent_limit, options.stop_on_error, options.webhook_url) == (
-        "720p", 9, True, "https://hooks.example/x")
+        "720p",
+        9,
+        True,
+        "https://hooks.example/x",
+    )
 
 
 def test_stored_options_reject_unknown_fields_too() -> None:
@@ -109,15 +121,35 @@ def test_stored_options_reject_unknown_fields_too() -> None:
 
 
 def test_only_completed_failed_and_cancelled_are_terminal() -> None:
-    assert {s for s in BatchStatus if s.is_terminal} == {BatchStatus.COMPLETED, BatchStatus.FAILED,
-                                                          BatchStatus.CANCELLED}
+    assert {s for s in BatchStatus if s.is_terminal} == {
+        BatchStatus.COMPLETED,
+        BatchStatus.FAILED,
+        BatchStatus.CANCELLED,
+    }
 
 
 def test_a_batch_summary_reports_every_counter() -> None:
-    batch = BatchRecord(tenant_id="t", batch_id="batch_1", options=BatchOptions.model_validate({}), total_jobs=10,
-                        queued_jobs=1, running_jobs=2, completed_jobs=3, failed_jobs=3, cancelled_jobs=1,
-                        created_at="2024-01-01T00:00:00Z")
+    batch = BatchRecord(
+        tenant_id="t",
+        batch_id="batch_1",
+        options=BatchOptions.model_validate({}),
+        total_jobs=10,
+        queued_jobs=1,
+        running_jobs=2,
+        completed_jobs=3,
+        failed_jobs=3,
+        cancelled_jobs=1,
+        created_at="2024-01-01T00:00:00Z",
+    )
 
     assert batch.finished_jobs == 7
-    assert batch.summary() == {"batch_id": "batch_1", "status": "queued", "total_jobs": 10, "completed_jobs": 3,
-                               "failed_jobs": 3, "running_jobs": 2, "queued_jobs": 1, "cancelled_jobs": 1}
+    assert batch.summary() == {
+        "batch_id": "batch_1",
+        "status": "queued",
+        "total_jobs": 10,
+        "completed_jobs": 3,
+        "failed_jobs": 3,
+        "running_jobs": 2,
+        "queued_jobs": 1,
+        "cancelled_jobs": 1,
+    }

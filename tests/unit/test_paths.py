@@ -29,21 +29,33 @@ def refusal(template: str) -> ValidationFailed:
 
 
 # --------------------------------------------------------------------------- validate_path_template
-@pytest.mark.parametrize("template", [
-    DEFAULT_PATH_TEMPLATE,
-    "batch/{safe_title}.{ext}",
-    "batch/{uploader}/{upload_date}-{id}.{ext}",
-    "batch/fixed-name.mp4",
-    "batch/a/b/c/{id}_{safe_title}.{ext}",
-    "batch/{{literal braces}}-{id}.{ext}",
-    "batch/日本語/{safe_title}.{ext}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        DEFAULT_PATH_TEMPLATE,
+        "batch/{safe_title}.{ext}",
+        "batch/{uploader}/{upload_date}-{id}.{ext}",
+        "batch/fixed-name.mp4",
+        "batch/a/b/c/{id}_{safe_title}.{ext}",
+        "batch/{{literal braces}}-{id}.{ext}",
+        "batch/日本語/{safe_title}.{ext}",
+    ],
+)
 def test_valid_templates_are_accepted_unchanged(template: str) -> None:
     assert validate_path_template(template) == template
 
 
-@pytest.mark.parametrize("template", ["{batch_id}/{safe_title}.{ext}", "/batch/{id}.{ext}", "Batch/{id}.{ext}",
-                                      "batches/{id}.{ext}", "", "tenants/x/batch/{id}.{ext}"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{batch_id}/{safe_title}.{ext}",
+        "/batch/{id}.{ext}",
+        "Batch/{id}.{ext}",
+        "batches/{id}.{ext}",
+        "",
+        "tenants/x/batch/{id}.{ext}",
+    ],
+)
 def test_a_template_must_start_with_batch(template: str) -> None:
     assert "must start with 'batch/'" in refusal(template).message
 
@@ -57,16 +69,19 @@ def test_unknown_variables_are_named_with_the_allowed_ones(name: str) -> None:
         assert f"{{{allowed}}}" in message
 
 
-@pytest.mark.parametrize("template", [
-    "batch/{id:>300}.{ext}",          # format spec (padding)
-    "batch/{id:.5}.{ext}",
-    "batch/{id!r}.{ext}",             # conversion
-    "batch/{id!s:x<9}.{ext}",
-    "batch/{id.__class__}.{ext}",     # attribute access
-    "batch/{id.__class__.__mro__}.{ext}",
-    "batch/{id[0]}.{ext}",            # item access
-    "batch/{ext.__len__}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "batch/{id:>300}.{ext}",  # format spec (padding)
+        "batch/{id:.5}.{ext}",
+        "batch/{id!r}.{ext}",  # conversion
+        "batch/{id!s:x<9}.{ext}",
+        "batch/{id.__class__}.{ext}",  # attribute access
+        "batch/{id.__class__.__mro__}.{ext}",
+        "batch/{id[0]}.{ext}",  # item access
+        "batch/{ext.__len__}",
+    ],
+)
 def test_format_specs_conversions_and_attribute_access_are_refused(template: str) -> None:
     refusal(template)
 
@@ -79,19 +94,39 @@ def test_a_format_spec_on_a_known_variable_is_not_called_an_unknown_variable(tem
     assert "unknown variable {id}" not in message
 
 
-@pytest.mark.parametrize("template", [
-    "batch/../{id}.{ext}", "batch/{id}/../../x.{ext}", "batch/..", "batch/a..b/{id}.{ext}", "batch/{id}..{ext}",
-    "batch/./{id}.{ext}", "batch//{id}.{ext}", "batch/{id}//{ext}", "batch/", "batch/{id}/",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "batch/../{id}.{ext}",
+        "batch/{id}/../../x.{ext}",
+        "batch/..",
+        "batch/a..b/{id}.{ext}",
+        "batch/{id}..{ext}",
+        "batch/./{id}.{ext}",
+        "batch//{id}.{ext}",
+        "batch/{id}//{ext}",
+        "batch/",
+        "batch/{id}/",
+    ],
+)
 def test_dot_dot_dot_and_empty_segments_are_refused(template: str) -> None:
     refusal(template)
 
 
-@pytest.mark.parametrize("template", [
-    "batch/a\\{id}.{ext}", "batch/{id}\\..\\{ext}", "batch/\x00{id}.{ext}", "batch/{id}\n.{ext}",
-    "batch/{id}\r.{ext}", "batch/\t{id}.{ext}", "batch/\x7f{id}.{ext}", "batch/\u202e{id}.{ext}",
-    "batch/\u200b{id}.{ext}",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "batch/a\\{id}.{ext}",
+        "batch/{id}\\..\\{ext}",
+        "batch/\x00{id}.{ext}",
+        "batch/{id}\n.{ext}",
+        "batch/{id}\r.{ext}",
+        "batch/\t{id}.{ext}",
+        "batch/\x7f{id}.{ext}",
+        "batch/\u202e{id}.{ext}",
+        "batch/\u200b{id}.{ext}",
+    ],
+)
 def test_backslashes_and_control_characters_are_refused(template: str) -> None:
     assert "backslashes or control characters" in refusal(template).message
 
@@ -102,24 +137,28 @@ def test_malformed_braces_are_refused(template: str) -> None:
 
 
 # --------------------------------------------------------------------------- sanitize_component
-@pytest.mark.parametrize("value, expected", [
-    ("My Video", "My_Video"),
-    ("a/b\\c", "a_b_c"),
-    ("../../etc/passwd", "etc_passwd"),
-    ("a..b", "a_b"),
-    ("\x00ti\x1ftle\x7f", "title"),
-    ("Ünïcödé 日本語 видео", "Ünïcödé_日本語_видео"),
-    ("rock & roll: live?", "rock_roll_live"),
-    ("\uff0fetc\uff0fpasswd", "etc_passwd"),  # FULLWIDTH SOLIDUS normalises to '/'
-    ("report.final.v2", "report.final.v2"),
-    (12345, "12345"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("My Video", "My_Video"),
+        ("a/b\\c", "a_b_c"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("a..b", "a_b"),
+        ("\x00ti\x1ftle\x7f", "title"),
+        ("Ünïcödé 日本語 видео", "Ünïcödé_日本語_видео"),
+        ("rock & roll: live?", "rock_roll_live"),
+        ("\uff0fetc\uff0fpasswd", "etc_passwd"),  # FULLWIDTH SOLIDUS normalises to '/'
+        ("report.final.v2", "report.final.v2"),
+        (12345, "12345"),
+    ],
+)
 def test_sanitize_component_keeps_text_but_not_separators(value: object, expected: str) -> None:
     assert sanitize_component(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", None, ".", "..", "...", "/", "\\", " ", "___", "-", "\x00", "\u202e",
-                                   "\u2025", "/../"])
+@pytest.mark.parametrize(
+    "value", ["", None, ".", "..", "...", "/", "\\", " ", "___", "-", "\x00", "\u202e", "\u2025", "/../"]
+)
 def test_sanitize_component_falls_back_when_nothing_usable_is_left(value: object) -> None:
     assert sanitize_component(value) == "untitled"
     assert sanitize_component(value, fallback="NA") == "NA"
@@ -136,16 +175,44 @@ def test_sanitize_component_is_bounded_in_utf8_bytes_without_splitting_character
 
 # --------------------------------------------------------------------------- render_path
 HOSTILE = [
-    "..", "../..", "../../../tenants/other/batch/x", "/etc/passwd", "\\..\\..\\windows", "batch/../..",
-    "%2e%2e%2f", "..%2f..%2f", "\x00", "\n../", ".", "./.", "…", "\u2025", "\uff0e\uff0e\uff0f", "/", "//", " ", "",
-    "\u202e../", "a/../../b", "~", "~/.ssh/id_rsa", "C:\\Windows", "{batch_id}", "{0}", "%s%s%n",
-    "x" * 5000, "日" * 1000, None, "\ud800",
+    "..",
+    "../..",
+    "../../../tenants/other/batch/x",
+    "/etc/passwd",
+    "\\..\\..\\windows",
+    "batch/../..",
+    "%2e%2e%2f",
+    "..%2f..%2f",
+    "\x00",
+    "\n../",
+    ".",
+    "./.",
+    "…",
+    "\u2025",
+    "\uff0e\uff0e\uff0f",
+    "/",
+    "//",
+    " ",
+    "",
+    "\u202e../",
+    "a/../../b",
+    "~",
+    "~/.ssh/id_rsa",
+    "C:\\Windows",
+    "{batch_id}",
+    "{0}",
+    "%s%s%n",
+    "x" * 5000,
+    "日" * 1000,
+    None,
+    "\ud800",
 ]
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-@pytest.mark.parametrize("template", [DEFAULT_PATH_TEMPLATE, "batch/{uploader}/{upload_date}/{id}-{safe_title}.{ext}",
-                                      "batch/{safe_title}"])
+@pytest.mark.parametrize(
+    "template", [DEFAULT_PATH_TEMPLATE, "batch/{uploader}/{upload_date}/{id}-{safe_title}.{ext}", "batch/{safe_title}"]
+)
 def test_render_path_never_leaves_batch_whatever_the_values(template: str, hostile: object) -> None:
     values = {name: hostile for name in TEMPLATE_VARIABLES}
 
@@ -190,8 +257,10 @@ def test_tenant_key_prefixes_the_tenant(tenant: str) -> None:
     assert is_valid_tenant_id(tenant)
 
 
-@pytest.mark.parametrize("tenant", ["", "x" * 65, "a/b", "..", "../other", "a b", "a.b", "ä", "a\\b", "a\x00",
-                                    "tenant-a/../tenant-b", "\ntenant"])
+@pytest.mark.parametrize(
+    "tenant",
+    ["", "x" * 65, "a/b", "..", "../other", "a b", "a.b", "ä", "a\\b", "a\x00", "tenant-a/../tenant-b", "\ntenant"],
+)
 def test_tenant_key_rejects_bad_tenant_ids(tenant: str) -> None:
     with pytest.raises(ValidationFailed, match="invalid tenant id"):
         tenant_key(tenant, "batch/b/c.mp4")
@@ -205,13 +274,16 @@ def test_a_tenant_id_with_a_trailing_newline_is_rejected() -> None:
 
 
 # --------------------------------------------------------------------------- with_suffix
-@pytest.mark.parametrize("path, suffix, expected", [
-    ("batch/a/b.mp4", "2", "batch/a/b-2.mp4"),
-    ("batch/a/b.tar.gz", "3", "batch/a/b.tar-3.gz"),
-    ("batch/a/noext", "2", "batch/a/noext-2"),
-    ("batch/a.dir/noext", "2", "batch/a.dir/noext-2"),
-    ("batch/a/.hidden", "2", "batch/a/.hidden-2"),
-    ("b.mp4", "10", "b-10.mp4"),
-])
+@pytest.mark.parametrize(
+    "path, suffix, expected",
+    [
+        ("batch/a/b.mp4", "2", "batch/a/b-2.mp4"),
+        ("batch/a/b.tar.gz", "3", "batch/a/b.tar-3.gz"),
+        ("batch/a/noext", "2", "batch/a/noext-2"),
+        ("batch/a.dir/noext", "2", "batch/a.dir/noext-2"),
+        ("batch/a/.hidden", "2", "batch/a/.hidden-2"),
+        ("b.mp4", "10", "b-10.mp4"),
+    ],
+)
 def test_with_suffix_adds_the_suffix_before_the_extension(path: str, suffix: str, expected: str) -> None:
     assert with_suffix(path, suffix) == expected

@@ -17,8 +17,10 @@ def test_a_timeout_without_cause_shows_the_error_name() -> None:
 
 
 def test_a_plain_text_cause_is_shown_as_is() -> None:
-    assert describe_failure("Sandbox.Timedout", "Task timed out after 900.00 seconds") == \
-        "Task timed out after 900.00 seconds"
+    assert (
+        describe_failure("Sandbox.Timedout", "Task timed out after 900.00 seconds")
+        == "Task timed out after 900.00 seconds"
+    )
 
 
 def test_a_json_cause_without_message_falls_back_to_the_error() -> None:

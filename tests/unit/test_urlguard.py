@@ -17,54 +17,100 @@ def refused(policy: UrlPolicy, url: str, *, resolve: bool = False) -> UnsafeUrl:
     return raised.value
 
 
-@pytest.mark.parametrize("url", [
-    # loopback
-    "http://127.0.0.1/", "http://127.0.0.1:8080/x", "http://127.255.255.254/", "https://127.0.0.2/",
-    # RFC 1918
-    "http://10.0.0.1/", "http://10.255.255.255/", "http://172.16.0.1/", "http://172.31.255.254/",
-    "http://192.168.0.1/", "http://192.168.255.255/",
-    # link-local and cloud metadata
-    "http://169.254.169.254/latest/meta-data/", "http://169.254.0.1/", "http://[fd00:ec2::254]/",
-    # IPv6 loopback, unique local, link-local (with and without zone), unspecified
-    "http://[::1]/", "http://[::1]:8080/", "http://[fc00::1]/", "http://[fd12:3456::1]/", "http://[fe80::1]/",
-    "http://[fe80::1%25eth0]/", "http://[::]/",
-    # IPv4-mapped IPv6
-    "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[::ffff:169.254.169.254]/",
-    "http://[::ffff:10.0.0.1]/",
-    # this host, carrier-grade NAT, other special ranges
-    "http://0.0.0.0/", "http://0.0.0.0:80/", "http://100.64.0.1/", "http://100.127.255.254/",
-    "http://198.18.0.1/", "http://192.0.0.170/", "http://224.0.0.1/", "http://255.255.255.255/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        # loopback
+        "http://127.0.0.1/",
+        "http://127.0.0.1:8080/x",
+        "http://127.255.255.254/",
+        "https://127.0.0.2/",
+        # RFC 1918
+        "http://10.0.0.1/",
+        "http://10.255.255.255/",
+        "http://172.16.0.1/",
+        "http://172.31.255.254/",
+        "http://192.168.0.1/",
+        "http://192.168.255.255/",
+        # link-local and cloud metadata
+        "http://169.254.169.254/latest/meta-data/",
+        "http://169.254.0.1/",
+        "http://[fd00:ec2::254]/",
+        # IPv6 loopback, unique local, link-local (with and without zone), unspecified
+        "http://[::1]/",
+        "http://[::1]:8080/",
+        "http://[fc00::1]/",
+        "http://[fd12:3456::1]/",
+        "http://[fe80::1]/",
+        "http://[fe80::1%25eth0]/",
+        "http://[::]/",
+        # IPv4-mapped IPv6
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://[::ffff:10.0.0.1]/",
+        # this host, carrier-grade NAT, other special ranges
+        "http://0.0.0.0/",
+        "http://0.0.0.0:80/",
+        "http://100.64.0.1/",
+        "http://100.127.255.254/",
+        "http://198.18.0.1/",
+        "http://192.0.0.170/",
+        "http://224.0.0.1/",
+        "http://255.255.255.255/",
+    ],
+)
 def test_non_public_addresses_are_refused(url: str) -> None:
     error = refused(STRICT, url)
 
     assert "not a public address" in error.message
 
 
-@pytest.mark.parametrize("url", ["http://localhost/", "http://LOCALHOST:8000/", "https://localhost/x",
-                                 "http://foo.localhost/", "http://a.b.localhost:1/",
-                                 "http://metadata.google.internal/computeMetadata/v1/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/",
+        "http://LOCALHOST:8000/",
+        "https://localhost/x",
+        "http://foo.localhost/",
+        "http://a.b.localhost:1/",
+        "http://metadata.google.internal/computeMetadata/v1/",
+    ],
+)
 def test_localhost_and_metadata_names_are_refused_without_resolving(url: str) -> None:
     error = refused(STRICT, url)
 
     assert "refusing to fetch from" in error.message
 
 
-@pytest.mark.parametrize("url", ["http://127.1/", "http://2130706433/", "http://0x7f000001/", "http://0/",
-                                 "http://017700000001/"])
+@pytest.mark.parametrize(
+    "url", ["http://127.1/", "http://2130706433/", "http://0x7f000001/", "http://0/", "http://017700000001/"]
+)
 def test_numeric_spellings_of_loopback_are_refused_once_resolved(url: str) -> None:
     refused(STRICT, url, resolve=True)
 
 
-@pytest.mark.parametrize("url", ["ftp://93.184.216.34/a.mp4", "file:///etc/passwd", "gopher://93.184.216.34/",
-                                 "data:text/plain,hi", "javascript:alert(1)", "//93.184.216.34/x", "93.184.216.34/x",
-                                 "HTTP+unix://x/", "ws://93.184.216.34/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://93.184.216.34/a.mp4",
+        "file:///etc/passwd",
+        "gopher://93.184.216.34/",
+        "data:text/plain,hi",
+        "javascript:alert(1)",
+        "//93.184.216.34/x",
+        "93.184.216.34/x",
+        "HTTP+unix://x/",
+        "ws://93.184.216.34/",
+    ],
+)
 def test_only_http_and_https_are_allowed(url: str) -> None:
     assert "only http and https" in refused(STRICT, url).message
 
 
-@pytest.mark.parametrize("url", ["http://user:pass@93.184.216.34/", "http://user@93.184.216.34/",
-                                 "https://:secret@[2606:4700::1]/"])
+@pytest.mark.parametrize(
+    "url", ["http://user:pass@93.184.216.34/", "http://user@93.184.216.34/", "https://:secret@[2606:4700::1]/"]
+)
 def test_urls_with_credentials_are_refused(url: str) -> None:
     assert "credentials" in refused(STRICT, url).message
 
@@ -73,9 +119,17 @@ def test_a_url_without_host_is_refused() -> None:
     assert "no host" in refused(STRICT, "http:///clip.mp4").message
 
 
-@pytest.mark.parametrize("url", ["http://93.184.216.34/", "https://93.184.216.34:8443/v.mp4",
-                                 "https://[2606:4700::1]/", "http://[2606:4700:4700::1111]:80/x",
-                                 "http://[::ffff:93.184.216.34]/", "https://8.8.8.8/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://93.184.216.34/",
+        "https://93.184.216.34:8443/v.mp4",
+        "https://[2606:4700::1]/",
+        "http://[2606:4700:4700::1111]:80/x",
+        "http://[::ffff:93.184.216.34]/",
+        "https://8.8.8.8/",
+    ],
+)
 def test_public_addresses_are_allowed(url: str) -> None:
     STRICT.check_url(url, resolve=False)
     STRICT.check_url(url, resolve=True)  # literals are checked as such, no DNS needed
@@ -87,8 +141,22 @@ def test_check_address_allows_public_addresses(address: str) -> None:
     assert STRICT.is_address_allowed(address)
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "fe80::1", "fd00::1",
-                                     "::ffff:127.0.0.1", "0.0.0.0", "100.64.1.1", "not-an-ip", ""])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "169.254.169.254",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+        "0.0.0.0",
+        "100.64.1.1",
+        "not-an-ip",
+        "",
+    ],
+)
 def test_check_address_refuses_non_public_addresses_whatever_the_host_name(address: str) -> None:
     with pytest.raises(UnsafeUrl) as raised:
         STRICT.check_address("innocent.example.com", address)

@@ -83,8 +83,9 @@ def test_verify_accepts_a_header_listing_several_signatures() -> None:
     assert not verify(new_secret(), "msg_a", 1, body, header)
 
 
-@pytest.mark.parametrize("header", ["", " ", "v1,", "v1", "garbage", "v2,{sig}", "V1,{sig}", "v1a,{sig}",
-                                    "v1,{sig}x", "{sig}", "v1, {sig}"])
+@pytest.mark.parametrize(
+    "header", ["", " ", "v1,", "v1", "garbage", "v2,{sig}", "V1,{sig}", "v1a,{sig}", "v1,{sig}x", "{sig}", "v1, {sig}"]
+)
 def test_verify_refuses_malformed_headers(header: str) -> None:
     secret = new_secret()
     good = sign(secret, "msg_a", 1, b"{}").removeprefix("v1,")
@@ -101,26 +102,38 @@ def test_verify_refuses_a_non_ascii_header_instead_of_crashing() -> None:
 # --------------------------------------------------------------------------- messages
 def test_a_message_has_the_standard_headers_and_a_verifiable_signature() -> None:
     secret = new_secret()
-    message = WebhookMessage(msg_id="msg_batch_1_batch.completed", event_type="batch.completed",
-                             timestamp=1700000000, data={"batch_id": "batch_1", "completed_jobs": 3})
+    message = WebhookMessage(
+        msg_id="msg_batch_1_batch.completed",
+        event_type="batch.completed",
+        timestamp=1700000000,
+        data={"batch_id": "batch_1", "completed_jobs": 3},
+    )
 
     headers = message.headers(secret)
 
     assert headers["content-type"] == "application/json"
     assert headers["webhook-id"] == "msg_batch_1_batch.completed"
     assert headers["webhook-timestamp"] == "1700000000"
-    assert verify(secret, headers["webhook-id"], int(headers["webhook-timestamp"]), message.body(),
-                  headers["webhook-signature"])
+    assert verify(
+        secret, headers["webhook-id"], int(headers["webhook-timestamp"]), message.body(), headers["webhook-signature"]
+    )
 
 
 def test_a_message_body_carries_type_timestamp_and_data() -> None:
-    message = WebhookMessage(msg_id="m", event_type="batch.failed", timestamp=1700000000,
-                             data={"batch_id": "batch_1", "title": "é ✓", "failed_jobs": 2})
+    message = WebhookMessage(
+        msg_id="m",
+        event_type="batch.failed",
+        timestamp=1700000000,
+        data={"batch_id": "batch_1", "title": "é ✓", "failed_jobs": 2},
+    )
 
     body = message.body()
 
-    assert json.loads(body) == {"type": "batch.failed", "timestamp": 1700000000,
-                                "data": {"batch_id": "batch_1", "title": "é ✓", "failed_jobs": 2}}
+    assert json.loads(body) == {
+        "type": "batch.failed",
+        "timestamp": 1700000000,
+        "data": {"batch_id": "batch_1", "title": "é ✓", "failed_jobs": 2},
+    }
     assert body == message.body()  # byte-stable, so retries carry the same signature
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mediabatch.adapters.ytdlp_downloader import (
+from mediabatch.adapters.ytdlp.downloader import (
     DownloadFailed,
     DownloadSpec,
     JobCancelled,
@@ -43,7 +43,8 @@ def later(seconds: float = 60.0) -> float:
 
 
 def test_a_direct_file_is_downloaded_byte_for_byte(
-        downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path) -> None:
+    downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path
+) -> None:
     progress: list[Progress] = []
 
     result = downloader.download(DownloadSpec(media_server.url("/clip.mp4")), tmp_path, progress.append, later())
@@ -59,7 +60,8 @@ def test_a_direct_file_is_downloaded_byte_for_byte(
 
 
 def test_a_page_with_a_video_element_yields_that_video(
-        downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path) -> None:
+    downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path
+) -> None:
     result = downloader.download(DownloadSpec(media_server.url("/page.html")), tmp_path, lambda p: None, later())
 
     assert PAGE_TITLE in str(result.info["title"])
@@ -68,9 +70,9 @@ def test_a_page_with_a_video_element_yields_that_video(
 
 
 def test_an_hls_playlist_becomes_one_playable_mp4(
-        downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path) -> None:
-    result = downloader.download(DownloadSpec(media_server.url("/hls/index.m3u8")), tmp_path, lambda p: None,
-                                 later())
+    downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path
+) -> None:
+    result = downloader.download(DownloadSpec(media_server.url("/hls/index.m3u8")), tmp_path, lambda p: None, later())
 
     assert result.path.suffix == ".mp4"
     probe = ffprobe(result.path)
@@ -81,7 +83,8 @@ def test_an_hls_playlist_becomes_one_playable_mp4(
 
 
 def test_a_missing_file_fails_with_a_clear_message(
-        downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path) -> None:
+    downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path
+) -> None:
     with pytest.raises(DownloadFailed) as raised:
         downloader.download(DownloadSpec(media_server.url("/missing.mp4")), tmp_path, lambda p: None, later())
 
@@ -91,7 +94,8 @@ def test_a_missing_file_fails_with_a_clear_message(
 
 
 def test_the_progress_callback_can_cancel_a_running_download(
-        downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path) -> None:
+    downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path
+) -> None:
     seen: list[Progress] = []
 
     def cancel_once_bytes_flow(progress: Progress) -> None:
@@ -101,22 +105,26 @@ def test_the_progress_callback_can_cancel_a_running_download(
 
     # /slow/ sends 4 KiB every 0.25 s: uncancelled, clip2.mp4 would take over ten seconds.
     with pytest.raises(JobCancelled):
-        downloader.download(DownloadSpec(media_server.url("/slow/clip2.mp4")), tmp_path, cancel_once_bytes_flow,
-                            later())
+        downloader.download(
+            DownloadSpec(media_server.url("/slow/clip2.mp4")), tmp_path, cancel_once_bytes_flow, later()
+        )
 
     assert seen[-1].downloaded > 0
     assert seen[-1].total is not None and seen[-1].downloaded < seen[-1].total  # stopped part-way
 
 
 def test_a_deadline_in_the_past_times_the_download_out(
-        downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path) -> None:
+    downloader: YtDlpDownloader, media_server: MediaServer, tmp_path: Path
+) -> None:
     with pytest.raises(JobTimedOut):
-        downloader.download(DownloadSpec(media_server.url("/slow/clip.mp4")), tmp_path, lambda p: None,
-                            time.monotonic() - 1)
+        downloader.download(
+            DownloadSpec(media_server.url("/slow/clip.mp4")), tmp_path, lambda p: None, time.monotonic() - 1
+        )
 
 
 def test_a_url_the_policy_does_not_allow_is_refused_before_any_request(
-        restore_guard: None, media_server: MediaServer, tmp_path: Path) -> None:
+    restore_guard: None, media_server: MediaServer, tmp_path: Path
+) -> None:
     strict = YtDlpDownloader(UrlPolicy(), progress_interval=0.0)
     media_server.clear_log()
     url = media_server.url("/clip.mp4?strict")
@@ -131,7 +139,8 @@ def test_a_url_the_policy_does_not_allow_is_refused_before_any_request(
 
 
 def test_a_file_over_the_size_limit_fails_with_a_clear_message(
-        restore_guard: None, media_server: MediaServer, tmp_path: Path) -> None:
+    restore_guard: None, media_server: MediaServer, tmp_path: Path
+) -> None:
     small = YtDlpDownloader(UrlPolicy.from_allowlist("127.0.0.1"), progress_interval=0.0, max_bytes=10_000)
 
     with pytest.raises(DownloadFailed) as raised:
@@ -148,7 +157,8 @@ def internal_server(media_root: Path) -> Iterator[MediaServer]:
 
 
 def test_a_redirect_to_a_non_public_address_is_refused_by_the_connect_guard(
-        restore_guard: None, media_server: MediaServer, internal_server: MediaServer, tmp_path: Path) -> None:
+    restore_guard: None, media_server: MediaServer, internal_server: MediaServer, tmp_path: Path
+) -> None:
     guarded = YtDlpDownloader(UrlPolicy.from_allowlist("127.0.0.1/32"), progress_interval=0.0)
     url = media_server.url("/redirect?to=" + internal_server.url("/clip.mp4"))
 
@@ -161,7 +171,8 @@ def test_a_redirect_to_a_non_public_address_is_refused_by_the_connect_guard(
 
 
 def test_a_live_hls_stream_is_refused_before_ffmpeg_could_fetch_anything(
-        downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path) -> None:
+    downloader: YtDlpDownloader, media: MediaSet, media_server: MediaServer, tmp_path: Path
+) -> None:
     """yt-dlp hands live HLS to ffmpeg, which opens its own connections outside the SSRF guard."""
     playlist = media.hls_playlist.read_text()
     live = media.hls_playlist.parent / "live.m3u8"

@@ -19,10 +19,15 @@ router = Router()
 def create_batch() -> Response[str]:
     request = BatchDownloadRequest.model_validate(router.current_event.json_body or {})
     idempotency_key = router.current_event.headers.get("idempotency-key")
-    summary = container.create_batch()(current_tenant(router).tenant_id, idempotency_key, request,
-                                       router.lambda_context)
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=json.dumps(summary),
-                    headers={"Location": f"/api/v1/batch/{summary['batch_id']}"})
+    summary = container.create_batch()(
+        current_tenant(router).tenant_id, idempotency_key, request, router.lambda_context
+    )
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(summary),
+        headers={"Location": f"/api/v1/batch/{summary['batch_id']}"},
+    )
 
 
 @router.get("/api/v1/batch/<batch_id>")

@@ -24,6 +24,9 @@ def list_media() -> dict[str, Any]:
     limit = event.get_query_string_value("limit", "50") or "50"
     if not limit.isdigit():
         raise ValidationFailed("limit must be an integer", details=[{"field": "limit", "message": "not an integer"}])
-    return container.media_catalog().list(current_tenant(router).tenant_id,
-                                          folder=event.get_query_string_value("folder"), limit=int(limit),
-                                          cursor=event.get_query_string_value("cursor"))
+    return container.media_catalog().list(
+        current_tenant(router).tenant_id,
+        folder=event.get_query_string_value("folder"),
+        limit=int(limit),
+        cursor=event.get_query_string_value("cursor"),
+    )

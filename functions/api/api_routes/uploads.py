@@ -33,8 +33,11 @@ def put_chunk(upload_id: str, chunk_index: str) -> dict[str, Any]:
     if not chunk_index.isdigit() or not offset.isdigit():
         raise ValidationFailed("chunkIndex and offset must be non-negative integers", code="invalid_chunk_index")
     body = chunk_body(router.current_event.headers.get("content-type", ""), raw_body(router))
-    return ok(container.upload_service().put_chunk(current_tenant(router).tenant_id, upload_id, int(chunk_index),
-                                                   int(offset), body))
+    return ok(
+        container.upload_service().put_chunk(
+            current_tenant(router).tenant_id, upload_id, int(chunk_index), int(offset), body
+        )
+    )
 
 
 @router.get("/api/v1/videos/batch/progress/<upload_id>")
@@ -47,11 +50,15 @@ def retry(upload_id: str) -> dict[str, Any]:
     limit = router.current_event.get_query_string_value("limit", "1000") or "1000"
     after = router.current_event.get_query_string_value("after")
     if not limit.isdigit() or (after is not None and not after.isdigit()):
-        raise ValidationFailed("limit and after must be non-negative integers",
-                               details=[{"field": "limit" if not limit.isdigit() else "after",
-                                         "message": "not a non-negative integer"}])
-    return ok(container.upload_service().retry(current_tenant(router).tenant_id, upload_id, int(limit),
-                                               int(after) if after is not None else None))
+        raise ValidationFailed(
+            "limit and after must be non-negative integers",
+            details=[{"field": "limit" if not limit.isdigit() else "after", "message": "not a non-negative integer"}],
+        )
+    return ok(
+        container.upload_service().retry(
+            current_tenant(router).tenant_id, upload_id, int(limit), int(after) if after is not None else None
+        )
+    )
 
 
 @router.post("/api/v1/videos/batch/complete/<upload_id>")

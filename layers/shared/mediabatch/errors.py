@@ -1,5 +1,6 @@
-"""Domain errors. Each carries a stable machine `code` and an HTTP status; the API maps them
-to responses in one place (functions/api/app.py)."""
+"""Domain errors: a stable machine `code`, a message in the product's words and optional
+`details`. They know nothing of HTTP: the API's one exception handler maps each to a status
+(functions/api/errors.py). The subclasses are kinds of failure, not transports."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 
 class DomainError(Exception):
-    status = 400
     code = "bad_request"
 
     def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
@@ -19,27 +19,32 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    status = 400
+    """The request is well-formed but its content is not acceptable."""
+
     code = "validation_error"
 
 
 class Unauthorized(DomainError):
-    status = 401
     code = "unauthorized"
 
 
 class NotFound(DomainError):
-    status = 404
+    """Missing, or owned by another tenant: the two are never told apart."""
+
     code = "not_found"
 
 
 class Conflict(DomainError):
-    status = 409
+    """The request clashes with the current state (a reused idempotency key, a finished upload)."""
+
     code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
 
 
 class UnsafeUrl(DomainError):
     """A URL points somewhere the service must not reach (SSRF guard)."""
 
-    status = 400
     code = "unsafe_url"

@@ -23,8 +23,10 @@ def validate_path_template(template: str) -> str:
     if not template.startswith("batch/"):
         raise ValidationFailed("path_template must start with 'batch/'", details=[_field("must start with 'batch/'")])
     if "\\" in template or any(unicodedata.category(c).startswith("C") for c in template):
-        raise ValidationFailed("path_template contains backslashes or control characters",
-                               details=[_field("backslashes and control characters are not allowed")])
+        raise ValidationFailed(
+            "path_template contains backslashes or control characters",
+            details=[_field("backslashes and control characters are not allowed")],
+        )
     if "|" in template:  # the catalog lists folders by `folder|` prefixes
         raise ValidationFailed("path_template may not contain '|'", details=[_field("'|' is not allowed")])
     literal_parts: list[str] = []
@@ -52,8 +54,10 @@ def validate_path_template(template: str) -> str:
     skeleton = "".join(literal_parts)
     segments = skeleton.split("/")
     if any(seg in ("", ".", "..") for seg in segments) or ".." in skeleton:
-        raise ValidationFailed("path_template may not contain empty, '.' or '..' segments",
-                               details=[_field("empty, '.' or '..' segments are not allowed")])
+        raise ValidationFailed(
+            "path_template may not contain empty, '.' or '..' segments",
+            details=[_field("empty, '.' or '..' segments are not allowed")],
+        )
     if not template.rstrip().split("/")[-1]:
         raise ValidationFailed("path_template must end with a file name", details=[_field("must end with a file name")])
     return template

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from mediabatch import webhooks
-from mediabatch.adapters.tenant_store import TenantStore
+from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.errors import Unauthorized, ValidationFailed
 from mediabatch.paths import is_valid_tenant_id
 
@@ -29,7 +29,7 @@ def new_api_key() -> str:
 
 
 class TenantService:
-    def __init__(self, store: TenantStore) -> None:
+    def __init__(self, store: TenantTable) -> None:
         self._store = store
 
     def register_api_key(self, tenant_id: str, api_key: str) -> None:
@@ -42,8 +42,9 @@ class TenantService:
 
     def authenticate(self, api_key: str | None) -> Tenant:
         if not api_key:
-            raise Unauthorized("missing API key: send it in the X-API-Key header (or Authorization: Bearer)",
-                               code="missing_api_key")
+            raise Unauthorized(
+                "missing API key: send it in the X-API-Key header (or Authorization: Bearer)", code="missing_api_key"
+            )
         tenant_id = self._store.tenant_for_key_hash(hash_api_key(api_key))
         if tenant_id is None:
             raise Unauthorized("invalid API key", code="invalid_api_key")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from mediabatch.adapters.safe_http import SafeHttpClient
+from mediabatch.adapters.http.safe_client import SafeHttpClient
 from mediabatch.errors import UnsafeUrl
 from mediabatch.tenants import TenantService
 from mediabatch.webhooks import WebhookMessage, is_retryable
@@ -59,5 +59,9 @@ class WebhookDeliveryService:
             return DeliveryOutcome(delivered=False, retry=False, reason=exc.message)
         if result.status is not None and 200 <= result.status < 300:
             return DeliveryOutcome(delivered=True, retry=False, status=result.status)
-        return DeliveryOutcome(delivered=False, retry=is_retryable(result.status), status=result.status,
-                               reason=result.error or f"HTTP {result.status}")
+        return DeliveryOutcome(
+            delivered=False,
+            retry=is_retryable(result.status),
+            status=result.status,
+            reason=result.error or f"HTTP {result.status}",
+        )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mediabatch.adapters.media_storage import MediaStorage
-from mediabatch.adapters.media_store import MediaStore
+from mediabatch.adapters.dynamodb.media_items import MediaItemTable
+from mediabatch.adapters.s3.media_bucket import MediaBucket
 from mediabatch.catalog.models import MediaItem, Processing, ProcessingState, media_type_for
 from mediabatch.clock import now_iso
 from mediabatch.errors import NotFound, ValidationFailed
@@ -20,17 +20,39 @@ def relative_key(item: MediaItem) -> str:
     return item.storage_key.removeprefix(f"tenants/{item.tenant_id}/")
 
 
-def build_item(*, tenant_id: str, media_id: str, storage_key: str, filename: str, size: int, content_type: str,
-               folder: str, title: str, metadata: dict[str, Any], processing: ProcessingState) -> MediaItem:
+def build_item(
+    *,
+    tenant_id: str,
+    media_id: str,
+    storage_key: str,
+    filename: str,
+    size: int,
+    content_type: str,
+    folder: str,
+    title: str,
+    metadata: dict[str, Any],
+    processing: ProcessingState,
+) -> MediaItem:
     now = now_iso()
-    return MediaItem(tenant_id=tenant_id, id=media_id, type=media_type_for(content_type), storage_key=storage_key,
-                     filename=filename, size=size, content_type=content_type, folder=folder, title=title,
-                     metadata=metadata, created_at=now, updated_at=now,
-                     processing=Processing(state=processing, updated_at=now))
+    return MediaItem(
+        tenant_id=tenant_id,
+        id=media_id,
+        type=media_type_for(content_type),
+        storage_key=storage_key,
+        filename=filename,
+        size=size,
+        content_type=content_type,
+        folder=folder,
+        title=title,
+        metadata=metadata,
+        created_at=now,
+        updated_at=now,
+        processing=Processing(state=processing, updated_at=now),
+    )
 
 
 class MediaCatalog:
-    def __init__(self, store: MediaStore, storage: MediaStorage) -> None:
+    def __init__(self, store: MediaItemTable, storage: MediaBucket) -> None:
         self._store = store
         self._storage = storage
 
@@ -45,8 +67,10 @@ class MediaCatalog:
 
     def list(self, tenant_id: str, *, folder: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
         if not 1 <= limit <= MAX_PAGE:
-            raise ValidationFailed(f"limit must be between 1 and {MAX_PAGE}",
-                                   details=[{"field": "limit", "message": f"between 1 and {MAX_PAGE}"}])
+            raise ValidationFailed(
+                f"limit must be between 1 and {MAX_PAGE}",
+                details=[{"field": "limit", "message": f"between 1 and {MAX_PAGE}"}],
+            )
         items, next_cursor = self._store.list(tenant_id, folder=folder, limit=limit, cursor=cursor)
         return {"items": [self.view(i) for i in items], "next_cursor": next_cursor}
 
@@ -72,9 +96,14 @@ class MediaCatalog:
                 "error": p.error,
                 "probe": p.probe,
                 "thumbnail_url": self._storage.download_url(p.thumbnail_key, "thumbnail.jpg")
-                if p.thumbnail_key else None,
-                "hls": {"playlist_key": p.hls_playlist_key.removeprefix(f"tenants/{item.tenant_id}/"),
-                        "segments": p.hls_segment_count} if p.hls_playlist_key else None,
+                if p.thumbnail_key
+                else None,
+                "hls": {
+                    "playlist_key": p.hls_playlist_key.removeprefix(f"tenants/{item.tenant_id}/"),
+                    "segments": p.hls_segment_count,
+                }
+                if p.hls_playlist_key
+                else None,
                 "updated_at": p.updated_at,
             },
         }

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mediabatch.adapters.batch_store import BatchStore
-from mediabatch.adapters.event_bus import EventPublisher
+from mediabatch.adapters.dynamodb.batches import BatchTable
+from mediabatch.adapters.eventbridge.publisher import EventPublisher
 from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
 from mediabatch.downloads.views import batch_event_detail, job_event_detail
 
@@ -17,7 +17,7 @@ def final_status(batch: BatchRecord) -> BatchStatus:
 
 
 class BatchFinalizer:
-    def __init__(self, store: BatchStore, events: EventPublisher) -> None:
+    def __init__(self, store: BatchTable, events: EventPublisher) -> None:
         self._store = store
         self._events = events
 
@@ -66,6 +66,7 @@ class BatchFinalizer:
         found = self._store.get_batch_with_jobs(tenant_id, batch_id)
         for job in found[1] if found else []:
             if job.status is JobStatus.QUEUED and self._store.finish_job(
-                    job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason):
+                job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason
+            ):
                 self.announce_job(job, JobStatus.FAILED, reason)
         return self.finalize_if_done(tenant_id, batch_id, repair=True)

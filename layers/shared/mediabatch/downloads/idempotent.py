@@ -23,16 +23,19 @@ from mediabatch.errors import Conflict, ValidationFailed
 
 KEY_TTL_SECONDS = 24 * 3600
 
+
 class CreateBatch:
     """`create(tenant_id, idempotency_key, request) -> batch summary`."""
 
-    def __init__(self, config: IdempotencyConfig, create: Callable[[str, str | None, BatchDownloadRequest],
-                                                                    dict[str, Any]]) -> None:
+    def __init__(
+        self, config: IdempotencyConfig, create: Callable[[str, str | None, BatchDownloadRequest], dict[str, Any]]
+    ) -> None:
         self.config = config
         self._create = create
 
-    def __call__(self, tenant_id: str, idempotency_key: str | None, request: BatchDownloadRequest,
-                 lambda_context: Any = None) -> dict[str, Any]:
+    def __call__(
+        self, tenant_id: str, idempotency_key: str | None, request: BatchDownloadRequest, lambda_context: Any = None
+    ) -> dict[str, Any]:
         if lambda_context is not None:
             # Lets an in-progress record expire with the invocation instead of blocking retries.
             self.config.register_lambda_context(lambda_context)
@@ -48,7 +51,8 @@ def idempotent_batch_creation(service: BatchDownloadService, table_name: str, dy
     )
 
     @idempotent_function(  # type: ignore[untyped-decorator]
-        data_keyword_argument="command", persistence_store=persistence, config=config)
+        data_keyword_argument="command", persistence_store=persistence, config=config
+    )
     def create_once(command: dict[str, Any]) -> dict[str, Any]:
         request = BatchDownloadRequest.model_validate(command["request"])
         return service.create(command["tenant_id"], request).summary()
@@ -58,15 +62,21 @@ def idempotent_batch_creation(service: BatchDownloadService, table_name: str, dy
             return service.create(tenant_id, request).summary()
         if len(idempotency_key) > 255:
             raise ValidationFailed("Idempotency-Key must be at most 255 characters", code="invalid_idempotency_key")
-        command = {"tenant_id": tenant_id, "idempotency_key": idempotency_key,
-                   "request": request.model_dump(mode="json")}
+        command = {
+            "tenant_id": tenant_id,
+            "idempotency_key": idempotency_key,
+            "request": request.model_dump(mode="json"),
+        }
         try:
             return create_once(command=command)  # type: ignore[no-any-return]
         except IdempotencyValidationError as exc:
-            raise Conflict("this Idempotency-Key was already used with a different request body",
-                           code="idempotency_key_reused") from exc
+            raise Conflict(
+                "this Idempotency-Key was already used with a different request body", code="idempotency_key_reused"
+            ) from exc
         except IdempotencyAlreadyInProgressError as exc:
-            raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly",
-                           code="idempotency_in_progress") from exc
+            raise Conflict(
+                "a request with this Idempotency-Key is still in progress; retry shortly",
+                code="idempotency_in_progress",
+            ) from exc
 
     return CreateBatch(config, create)

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mediabatch.adapters.batch_store import BatchStore, StartOutcome
-from mediabatch.adapters.media_storage import MediaStorage, ProgressiveUpload, guess_content_type
-from mediabatch.adapters.media_store import media_put_request
-from mediabatch.adapters.ytdlp_downloader import (
+from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
+from mediabatch.adapters.dynamodb.media_items import media_put_request
+from mediabatch.adapters.s3.media_bucket import MediaBucket, ProgressiveUpload, guess_content_type
+from mediabatch.adapters.ytdlp.downloader import (
     DownloadFailed,
     DownloadResult,
     DownloadSpec,
@@ -36,8 +36,14 @@ _MAX_KEY_ATTEMPTS = 50
 
 
 class DownloadJobRunner:
-    def __init__(self, store: BatchStore, storage: MediaStorage,
-                 downloader: YtDlpDownloader, finalizer: BatchFinalizer, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: BatchTable,
+        storage: MediaBucket,
+        downloader: YtDlpDownloader,
+        finalizer: BatchFinalizer,
+        settings: Settings,
+    ) -> None:
         self._store = store
         self._storage = storage
         self._downloader = downloader
@@ -55,15 +61,22 @@ class DownloadJobRunner:
             self._finalizer.finalize_if_done(tenant_id, batch_id)
             return {"job_id": job_id, "status": outcome.value}
 
-        budget = min(float(self._settings.job_timeout_seconds),
-                     remaining_seconds() - self._settings.lambda_safety_margin_seconds)
+        budget = min(
+            float(self._settings.job_timeout_seconds), remaining_seconds() - self._settings.lambda_safety_margin_seconds
+        )
         deadline = time.monotonic() + max(1.0, budget)
         work_dir = Path(tempfile.mkdtemp(prefix=f"{job_id}-", dir=self._settings.work_dir))
         transfer = _Transfer(self._store, self._storage, batch, job)
         status, error, fields = JobStatus.FAILED, None, {}
         try:
-            result = self._downloader.download(self._spec(batch, job), work_dir, self._progress_writer(job), deadline,
-                                               on_plan=transfer.plan, on_data=transfer.feed)
+            result = self._downloader.download(
+                self._spec(batch, job),
+                work_dir,
+                self._progress_writer(job),
+                deadline,
+                on_plan=transfer.plan,
+                on_data=transfer.feed,
+            )
             fields = transfer.complete(result)
             status = JobStatus.COMPLETED
         except JobCancelled:
@@ -100,8 +113,9 @@ class DownloadJobRunner:
         message = f"job crashed: {error}"
         if batch.options.stop_on_error:
             self._store.request_stop(tenant_id, batch_id)
-        recorded = (self._store.finish_job(job, JobStatus.FAILED, error=message)
-                    or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message))
+        recorded = self._store.finish_job(job, JobStatus.FAILED, error=message) or self._store.finish_job(
+            job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message
+        )
         if recorded:
             self._finalizer.announce_job(job, JobStatus.FAILED, message)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
@@ -111,23 +125,29 @@ class DownloadJobRunner:
     @staticmethod
     def _spec(batch: BatchRecord, job: JobRecord) -> DownloadSpec:
         o = batch.options
-        return DownloadSpec(url=job.url, quality=o.quality, video_format=o.video_format,
-                            download_subtitles=o.download_subtitles)
+        return DownloadSpec(
+            url=job.url, quality=o.quality, video_format=o.video_format, download_subtitles=o.download_subtitles
+        )
 
     def _progress_writer(self, job: JobRecord) -> Callable[[Progress], None]:
         def write(progress: Progress) -> None:
-            if not self._store.update_progress(job, percent=progress.percent, downloaded=progress.downloaded,
-                                               total=progress.total, title=progress.title):
+            if not self._store.update_progress(
+                job,
+                percent=progress.percent,
+                downloaded=progress.downloaded,
+                total=progress.total,
+                title=progress.title,
+            ):
                 raise JobCancelled()
-        return write
 
+        return write
 
 
 class _Transfer:
     """Where one job's file goes in S3, and getting it there: while it downloads when the
     format allows (ProgressiveUpload), otherwise once it is complete."""
 
-    def __init__(self, store: BatchStore, storage: MediaStorage, batch: BatchRecord, job: JobRecord) -> None:
+    def __init__(self, store: BatchTable, storage: MediaBucket, batch: BatchRecord, job: JobRecord) -> None:
         self._store = store
         self._storage = storage
         self._batch = batch
@@ -173,15 +193,37 @@ class _Transfer:
         # Deterministic id: a re-run of the same job registers the same media item, never a second.
         media_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mediabatch:{self._job.tenant_id}:{self._job.job_id}"))
         self._media = build_item(
-            tenant_id=self._batch.tenant_id, media_id=media_id, storage_key=key, filename=filename, size=size,
-            content_type=content_type, folder=relative.rsplit("/", 1)[0], title=str(info.get("title") or filename),
-            metadata={"source": "download", "url": self._job.url, "batch_id": self._batch.batch_id,
-                      "job_id": self._job.job_id},
-            processing=ProcessingState.NOT_REQUESTED)
-        file_info = FileInfo(filename=filename, filepath=relative, size_bytes=size, content_type=content_type,
-                             s3_key=key, media_id=media_id, subtitles=subtitles)
-        return {"title": info.get("title"), "file_info": file_info.model_dump(), "downloaded_bytes": size,
-                "total_bytes": size}
+            tenant_id=self._batch.tenant_id,
+            media_id=media_id,
+            storage_key=key,
+            filename=filename,
+            size=size,
+            content_type=content_type,
+            folder=relative.rsplit("/", 1)[0],
+            title=str(info.get("title") or filename),
+            metadata={
+                "source": "download",
+                "url": self._job.url,
+                "batch_id": self._batch.batch_id,
+                "job_id": self._job.job_id,
+            },
+            processing=ProcessingState.NOT_REQUESTED,
+        )
+        file_info = FileInfo(
+            filename=filename,
+            filepath=relative,
+            size_bytes=size,
+            content_type=content_type,
+            s3_key=key,
+            media_id=media_id,
+            subtitles=subtitles,
+        )
+        return {
+            "title": info.get("title"),
+            "file_info": file_info.model_dump(),
+            "downloaded_bytes": size,
+            "total_bytes": size,
+        }
 
     def discard(self) -> None:
         """Remove a stored file that no job lists, and give its key back."""
@@ -198,10 +240,17 @@ class _Transfer:
 
     def _claim_path(self, info: dict[str, Any], ext: str) -> str:
         """Render the path template and claim the key, adding -2, -3… rather than overwrite."""
-        relative = render_path(self._batch.options.path_template, {
-            "batch_id": self._batch.batch_id, "safe_title": info.get("title"), "id": info.get("id"),
-            "ext": ext, "uploader": info.get("uploader"), "upload_date": info.get("upload_date"),
-        })
+        relative = render_path(
+            self._batch.options.path_template,
+            {
+                "batch_id": self._batch.batch_id,
+                "safe_title": info.get("title"),
+                "id": info.get("id"),
+                "ext": ext,
+                "uploader": info.get("uploader"),
+                "upload_date": info.get("upload_date"),
+            },
+        )
         candidate = relative
         for attempt in range(1, _MAX_KEY_ATTEMPTS + 1):
             if self._store.reserve_key(self._batch.tenant_id, candidate, self._job.job_id):

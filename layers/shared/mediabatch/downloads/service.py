@@ -7,8 +7,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from mediabatch.adapters.batch_store import BatchStore
-from mediabatch.adapters.orchestrator import BatchOrchestrator
+from mediabatch.adapters.dynamodb.batches import BatchTable
+from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator
 from mediabatch.clock import now_iso
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
@@ -39,8 +39,14 @@ def job_index(job_id: str) -> int:
 
 
 class BatchDownloadService:
-    def __init__(self, store: BatchStore, orchestrator: BatchOrchestrator, finalizer: BatchFinalizer,
-                 links: LinkSigner, policy: UrlPolicy) -> None:
+    def __init__(
+        self,
+        store: BatchTable,
+        orchestrator: BatchOrchestrator,
+        finalizer: BatchFinalizer,
+        links: LinkSigner,
+        policy: UrlPolicy,
+    ) -> None:
         self._store = store
         self._orchestrator = orchestrator
         self._finalizer = finalizer
@@ -56,23 +62,36 @@ class BatchDownloadService:
         batch_id = new_batch_id()
         now = now_iso()
         jobs = [
-            JobRecord(tenant_id=tenant_id, batch_id=batch_id, job_id=job_id_for(batch_id, i), index=i, url=url,
-                      created_at=now)
+            JobRecord(
+                tenant_id=tenant_id, batch_id=batch_id, job_id=job_id_for(batch_id, i), index=i, url=url, created_at=now
+            )
             for i, url in enumerate(request.urls)
         ]
-        batch = BatchRecord(tenant_id=tenant_id, batch_id=batch_id, options=options, total_jobs=len(jobs),
-                            queued_jobs=len(jobs), created_at=now)
+        batch = BatchRecord(
+            tenant_id=tenant_id,
+            batch_id=batch_id,
+            options=options,
+            total_jobs=len(jobs),
+            queued_jobs=len(jobs),
+            created_at=now,
+        )
         self._store.create(batch, jobs)
         try:
-            self._orchestrator.start(tenant_id=tenant_id, batch_id=batch_id,
-                                     concurrent_limit=options.concurrent_limit, job_ids=[j.job_id for j in jobs])
+            self._orchestrator.start(
+                tenant_id=tenant_id,
+                batch_id=batch_id,
+                concurrent_limit=options.concurrent_limit,
+                job_ids=[j.job_id for j in jobs],
+            )
         except Exception:
             # Never leave a batch that looks queued but will never run.
-            if self._store.set_terminal(tenant_id, batch_id, BatchStatus.FAILED,
-                                        error="the batch could not be started; please retry"):
+            if self._store.set_terminal(
+                tenant_id, batch_id, BatchStatus.FAILED, error="the batch could not be started; please retry"
+            ):
                 for job in jobs:
-                    self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED,
-                                           error="the batch could not be started")
+                    self._store.finish_job(
+                        job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error="the batch could not be started"
+                    )
                 self._finalizer.announce_pending(tenant_id, batch_id)
             raise
         return batch
@@ -91,13 +110,15 @@ class BatchDownloadService:
             raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
         batch, _ = found
         if not batch.status.is_terminal and self._store.set_terminal(
-                tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"):
+            tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"
+        ):
             # Read the jobs again now that no job can start any more: one that started in
             # between is running, not queued.
             refreshed = self._store.get_batch_with_jobs(tenant_id, batch_id)
             for job in refreshed[1] if refreshed else []:
                 if job.status is JobStatus.QUEUED and self._store.finish_job(
-                        job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error="cancelled before it started"):
+                    job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error="cancelled before it started"
+                ):
                     self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
                 else:
                     self._store.request_cancel(job)  # conditional on `running`: a no-op otherwise
@@ -119,8 +140,7 @@ class BatchDownloadService:
                 continue
             key = _normalise(url)
             if key in seen:
-                problems.append({"field": f"urls[{i}]", "url": url,
-                                 "message": f"duplicate of urls[{seen[key]}]"})
+                problems.append({"field": f"urls[{i}]", "url": url, "message": f"duplicate of urls[{seen[key]}]"})
             else:
                 seen[key] = i
         if problems:
@@ -141,8 +161,11 @@ class BatchDownloadService:
             except UnsafeUrl as exc:
                 reason = exc.message
         if reason is not None:
-            raise ValidationFailed(f"webhook_url is invalid: {reason}",
-                                   details=[{"field": "webhook_url", "message": reason}], code="invalid_webhook_url")
+            raise ValidationFailed(
+                f"webhook_url is invalid: {reason}",
+                details=[{"field": "webhook_url", "message": reason}],
+                code="invalid_webhook_url",
+            )
 
 
 def _url_problem(url: str) -> str | None:

@@ -27,9 +27,14 @@ def job_view(job: JobRecord, links: LinkSigner) -> dict[str, Any]:
             "size_bytes": job.file_info.size_bytes,
             "content_type": job.file_info.content_type,
             "media_id": job.file_info.media_id,
-            "subtitles": [{"lang": sub.lang, "filepath": sub.filepath,
-                           "download_url": links.download_url(sub.s3_key, sub.filepath.rsplit("/", 1)[-1])}
-                          for sub in job.file_info.subtitles],
+            "subtitles": [
+                {
+                    "lang": sub.lang,
+                    "filepath": sub.filepath,
+                    "download_url": links.download_url(sub.s3_key, sub.filepath.rsplit("/", 1)[-1]),
+                }
+                for sub in job.file_info.subtitles
+            ],
             "download_url": links.download_url(job.file_info.s3_key, job.file_info.filename),
         }
     return {
@@ -37,8 +42,11 @@ def job_view(job: JobRecord, links: LinkSigner) -> dict[str, Any]:
         "url": job.url,
         "status": job.status.value,
         "title": job.title,
-        "progress": {"percent": job.progress_percent, "downloaded_bytes": job.downloaded_bytes,
-                     "total_bytes": job.total_bytes},
+        "progress": {
+            "percent": job.progress_percent,
+            "downloaded_bytes": job.downloaded_bytes,
+            "total_bytes": job.total_bytes,
+        },
         "file_info": file_info,
         "error": job.error,
         "created_at": job.created_at,
@@ -60,8 +68,14 @@ def batch_view(batch: BatchRecord, jobs: list[JobRecord], links: LinkSigner) -> 
 
 
 def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
-    return {"tenant_id": job.tenant_id, "batch_id": job.batch_id, "job_id": job.job_id, "url": job.url,
-            "status": status.value, "error": error}
+    return {
+        "tenant_id": job.tenant_id,
+        "batch_id": job.batch_id,
+        "job_id": job.job_id,
+        "url": job.url,
+        "status": status.value,
+        "error": error,
+    }
 
 
 def batch_event_detail(batch: BatchRecord) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from mediabatch.adapters.ffmpeg import FfmpegTools, NotPlayableMedia, ProbeResult
-from mediabatch.adapters.media_storage import MediaStorage
-from mediabatch.adapters.media_store import MediaStore
+from mediabatch.adapters.dynamodb.media_items import MediaItemTable
+from mediabatch.adapters.ffmpeg.tools import FfmpegTools, NotPlayableMedia, ProbeResult
+from mediabatch.adapters.s3.media_bucket import MediaBucket
 from mediabatch.catalog.models import MediaItem, MediaType, ProcessingState
 from mediabatch.clock import now_iso
 from mediabatch.errors import NotFound
@@ -20,7 +20,7 @@ SOURCE_URL_TTL_SECONDS = 900
 
 
 class MediaProcessor:
-    def __init__(self, store: MediaStore, storage: MediaStorage, tools: FfmpegTools, work_dir: str) -> None:
+    def __init__(self, store: MediaItemTable, storage: MediaBucket, tools: FfmpegTools, work_dir: str) -> None:
         self._store = store
         self._storage = storage
         self._tools = tools
@@ -52,8 +52,10 @@ class MediaProcessor:
             self._storage.delete(self._storage.list_keys(prefix + "/"))  # a re-run replaces, never mixes
             self._storage.upload_dir(scratch / "hls", prefix)
         playlist = f"{prefix}/{files[0].name}"
-        self._update(item, {"hls_playlist_key": playlist, "hls_segment_count": len(files) - 1,
-                            "state": ProcessingState.READY.value})
+        self._update(
+            item,
+            {"hls_playlist_key": playlist, "hls_segment_count": len(files) - 1, "state": ProcessingState.READY.value},
+        )
         return playlist
 
     def record_failure(self, tenant_id: str, media_id: str, error: str) -> None:

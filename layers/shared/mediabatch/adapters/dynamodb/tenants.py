@@ -11,7 +11,7 @@ from mediabatch.clock import now_iso
 from mediabatch.settings import get_settings
 
 
-class TenantStore:
+class TenantTable:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
         self._table = table_name or get_settings().table_name
         self._ddb = dynamodb or client("dynamodb")
@@ -19,8 +19,12 @@ class TenantStore:
     def put_api_key(self, key_hash: str, tenant_id: str) -> None:
         self._ddb.put_item(
             TableName=self._table,
-            Item={"pk": {"S": f"APIKEY#{key_hash}"}, "sk": {"S": "APIKEY"},
-                  "tenant_id": {"S": tenant_id}, "created_at": {"S": now_iso()}},
+            Item={
+                "pk": {"S": f"APIKEY#{key_hash}"},
+                "sk": {"S": "APIKEY"},
+                "tenant_id": {"S": tenant_id},
+                "created_at": {"S": now_iso()},
+            },
         )
 
     def tenant_for_key_hash(self, key_hash: str) -> str | None:
@@ -30,9 +34,9 @@ class TenantStore:
         return item["tenant_id"]["S"] if item else None
 
     def get_webhook_secret(self, tenant_id: str) -> str | None:
-        item = self._ddb.get_item(
-            TableName=self._table, Key=self._secret_key(tenant_id), ConsistentRead=True
-        ).get("Item")
+        item = self._ddb.get_item(TableName=self._table, Key=self._secret_key(tenant_id), ConsistentRead=True).get(
+            "Item"
+        )
         return item["secret"]["S"] if item else None
 
     def create_webhook_secret_if_absent(self, tenant_id: str, secret: str) -> str:

@@ -26,8 +26,7 @@ class BatchOrchestrator:
         }
         try:
             # The batch id alone: unique, short (names are at most 80 characters).
-            self._sfn.start_execution(stateMachineArn=self._arn, name=batch_id,
-                                      input=json.dumps(payload))
+            self._sfn.start_execution(stateMachineArn=self._arn, name=batch_id, input=json.dumps(payload))
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
@@ -42,8 +41,11 @@ class MediaProcessingOrchestrator:
 
     def start(self, tenant_id: str, media_id: str) -> None:
         try:
-            self._sfn.start_execution(stateMachineArn=self._arn, name=f"media-{media_id}",
-                                      input=json.dumps({"tenant_id": tenant_id, "media_id": media_id}))
+            self._sfn.start_execution(
+                stateMachineArn=self._arn,
+                name=f"media-{media_id}",
+                input=json.dumps({"tenant_id": tenant_id, "media_id": media_id}),
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise

@@ -8,8 +8,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.aws import client
-from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, transact_write, value
-from mediabatch.adapters.media_store import media_put_request
+from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.media_items import media_put_request
 from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import iso, now_iso, utc_now
 from mediabatch.settings import get_settings
@@ -22,7 +22,7 @@ def upload_pk(tenant_id: str, upload_id: str) -> str:
     return f"TENANT#{tenant_id}#UPLOAD#{upload_id}"
 
 
-class UploadStore:
+class UploadSessionTable:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
         self._table = table_name or get_settings().table_name
         self._ddb = dynamodb or client("dynamodb")
@@ -30,29 +30,48 @@ class UploadStore:
     def create(self, session: UploadSession) -> None:
         self._ddb.put_item(
             TableName=self._table,
-            Item=to_item({"pk": upload_pk(session.tenant_id, session.upload_id), "sk": "SESSION",
-                          **session.model_dump(mode="json")}),
+            Item=to_item(
+                {
+                    "pk": upload_pk(session.tenant_id, session.upload_id),
+                    "sk": "SESSION",
+                    **session.model_dump(mode="json"),
+                }
+            ),
             ConditionExpression="attribute_not_exists(pk)",
         )
 
     def get(self, tenant_id: str, upload_id: str) -> UploadSession | None:
-        item = self._ddb.get_item(TableName=self._table, Key=self._key(tenant_id, upload_id),
-                                  ConsistentRead=True).get("Item")
+        item = self._ddb.get_item(TableName=self._table, Key=self._key(tenant_id, upload_id), ConsistentRead=True).get(
+            "Item"
+        )
         return UploadSession.model_validate(from_item(item)) if item else None
 
-    def record_reconciliation(self, session: UploadSession, *, status: UploadStatus, completed_count: int,
-                              uploaded_bytes: int, failed_chunks: list[int]) -> None:
+    def record_reconciliation(
+        self,
+        session: UploadSession,
+        *,
+        status: UploadStatus,
+        completed_count: int,
+        uploaded_bytes: int,
+        failed_chunks: list[int],
+    ) -> None:
         """What S3 showed, written unless the session completed meanwhile."""
         try:
             self._ddb.update_item(
-                TableName=self._table, Key=self._key(session.tenant_id, session.upload_id),
+                TableName=self._table,
+                Key=self._key(session.tenant_id, session.upload_id),
                 UpdateExpression="SET #s = :s, completed_count = :c, uploaded_bytes = :b, failed_chunks = :f, "
-                                 "updated_at = :now",
+                "updated_at = :now",
                 ConditionExpression="#s <> :completed",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": value(status.value), ":c": value(completed_count),
-                                           ":b": value(uploaded_bytes), ":f": value(failed_chunks),
-                                           ":now": value(now_iso()), ":completed": value(UploadStatus.COMPLETED.value)},
+                ExpressionAttributeValues={
+                    ":s": value(status.value),
+                    ":c": value(completed_count),
+                    ":b": value(uploaded_bytes),
+                    ":f": value(failed_chunks),
+                    ":now": value(now_iso()),
+                    ":completed": value(UploadStatus.COMPLETED.value),
+                },
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
@@ -61,7 +80,8 @@ class UploadStore:
     def mark_chunk_failed(self, session: UploadSession, index: int) -> None:
         """Atomic set add: concurrent failures never overwrite each other."""
         self._ddb.update_item(
-            TableName=self._table, Key=self._key(session.tenant_id, session.upload_id),
+            TableName=self._table,
+            Key=self._key(session.tenant_id, session.upload_id),
             UpdateExpression="ADD assembly_failures :f SET updated_at = :now",
             ExpressionAttributeValues={":f": {"NS": [str(index)]}, ":now": value(now_iso())},
         )
@@ -70,20 +90,30 @@ class UploadStore:
         """Session completed and its media item created together, once: False if another
         completion won."""
         try:
-            transact_write(self._ddb, [
-                {"Update": {
-                    "TableName": self._table, "Key": self._key(session.tenant_id, session.upload_id),
-                    "UpdateExpression": "SET #s = :completed, media_id = :m, updated_at = :now, "
-                                        "completed_count = :c, uploaded_bytes = :b, failed_chunks = :none",
-                    "ConditionExpression": "#s <> :completed",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":completed": value(UploadStatus.COMPLETED.value),
-                                                  ":m": value(item.id), ":now": value(now_iso()),
-                                                  ":c": value(session.total_chunks), ":b": value(session.size),
-                                                  ":none": value([])},
-                }},
-                media_put_request(self._table, item),
-            ])
+            transact_write(
+                self._ddb,
+                [
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(session.tenant_id, session.upload_id),
+                            "UpdateExpression": "SET #s = :completed, media_id = :m, updated_at = :now, "
+                            "completed_count = :c, uploaded_bytes = :b, failed_chunks = :none",
+                            "ConditionExpression": "#s <> :completed",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {
+                                ":completed": value(UploadStatus.COMPLETED.value),
+                                ":m": value(item.id),
+                                ":now": value(now_iso()),
+                                ":c": value(session.total_chunks),
+                                ":b": value(session.size),
+                                ":none": value([]),
+                            },
+                        }
+                    },
+                    media_put_request(self._table, item),
+                ],
+            )
         except ClientError as exc:
             if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
                 return False  # another completion won
@@ -100,7 +130,8 @@ class UploadStore:
         for _ in range(2):
             try:
                 result = self._ddb.update_item(
-                    TableName=self._table, Key=key,
+                    TableName=self._table,
+                    Key=key,
                     UpdateExpression="SET pieces.#o = :len, updated_at = :now",
                     ConditionExpression="attribute_exists(pieces)",
                     ExpressionAttributeNames={"#o": str(offset)},
@@ -115,9 +146,15 @@ class UploadStore:
             try:
                 self._ddb.put_item(
                     TableName=self._table,
-                    Item=to_item({"pk": upload_pk(session.tenant_id, session.upload_id), "sk": f"CHUNK#{index:05d}",
-                                  "pieces": {str(offset): length}, "updated_at": now_iso(),
-                                  "expires_at_epoch": session.expires_at_epoch}),
+                    Item=to_item(
+                        {
+                            "pk": upload_pk(session.tenant_id, session.upload_id),
+                            "sk": f"CHUNK#{index:05d}",
+                            "pieces": {str(offset): length},
+                            "updated_at": now_iso(),
+                            "expires_at_epoch": session.expires_at_epoch,
+                        }
+                    ),
                     ConditionExpression="attribute_not_exists(pk)",
                 )
                 return {offset: length}
@@ -136,8 +173,10 @@ class UploadStore:
                 Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
                 UpdateExpression="SET composing = :t",
                 ConditionExpression="attribute_not_exists(composing) OR composing < :stale",
-                ExpressionAttributeValues={":t": value(iso(now)),
-                                           ":stale": value(iso(now - timedelta(seconds=COMPOSE_LEASE_SECONDS)))},
+                ExpressionAttributeValues={
+                    ":t": value(iso(now)),
+                    ":stale": value(iso(now - timedelta(seconds=COMPOSE_LEASE_SECONDS))),
+                },
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
@@ -146,8 +185,10 @@ class UploadStore:
         return True
 
     def reset_chunk(self, session: UploadSession, index: int) -> None:
-        self._ddb.delete_item(TableName=self._table, Key={
-            "pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")})
+        self._ddb.delete_item(
+            TableName=self._table,
+            Key={"pk": value(upload_pk(session.tenant_id, session.upload_id)), "sk": value(f"CHUNK#{index:05d}")},
+        )
 
     def _key(self, tenant_id: str, upload_id: str) -> dict[str, Any]:
         return {"pk": value(upload_pk(tenant_id, upload_id)), "sk": value("SESSION")}

@@ -17,5 +17,8 @@ class DeliveryQueue:
 
     def postpone(self, receipt_handle: str, seconds: int) -> None:
         """The message comes back after `seconds` (its receive count decides the next delay)."""
-        self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=receipt_handle,
-                                            VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS)))
+        self._sqs.change_message_visibility(
+            QueueUrl=self._url,
+            ReceiptHandle=receipt_handle,
+            VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS)),
+        )

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from mediabatch.adapters.aws import client
-from mediabatch.adapters.dynamo import from_item, to_item, value
+from mediabatch.adapters.dynamodb.codec import from_item, to_item, value
 from mediabatch.catalog.models import MediaItem
 from mediabatch.errors import ValidationFailed
 from mediabatch.settings import get_settings
@@ -22,31 +22,45 @@ def media_pk(tenant_id: str, media_id: str) -> str:
 
 def media_put_request(table: str, item: MediaItem) -> dict[str, Any]:
     """The Put of a new media item, for use inside a transaction."""
-    return {"Put": {
-        "TableName": table,
-        "Item": to_item({
-            "pk": media_pk(item.tenant_id, item.id), "sk": "MEDIA",
-            "gsi1pk": f"TENANT#{item.tenant_id}#MEDIA", "gsi1sk": f"{item.folder}|{item.created_at}|{item.id}",
-            **item.model_dump(mode="json"),
-        }),
-        "ConditionExpression": "attribute_not_exists(pk)",
-    }}
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(
+                {
+                    "pk": media_pk(item.tenant_id, item.id),
+                    "sk": "MEDIA",
+                    "gsi1pk": f"TENANT#{item.tenant_id}#MEDIA",
+                    "gsi1sk": f"{item.folder}|{item.created_at}|{item.id}",
+                    **item.model_dump(mode="json"),
+                }
+            ),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
-class MediaStore:
+class MediaItemTable:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
         self.table = table_name or get_settings().table_name
         self._ddb = dynamodb or client("dynamodb")
 
     def get(self, tenant_id: str, media_id: str) -> MediaItem | None:
-        item = self._ddb.get_item(TableName=self.table, Key={"pk": value(media_pk(tenant_id, media_id)),
-                                                              "sk": value("MEDIA")}, ConsistentRead=True).get("Item")
+        item = self._ddb.get_item(
+            TableName=self.table,
+            Key={"pk": value(media_pk(tenant_id, media_id)), "sk": value("MEDIA")},
+            ConsistentRead=True,
+        ).get("Item")
         return MediaItem.model_validate(from_item(item)) if item else None
 
-    def list(self, tenant_id: str, *, folder: str | None, limit: int,
-             cursor: str | None) -> tuple[list[MediaItem], str | None]:
-        kwargs: dict[str, Any] = {"TableName": self.table, "IndexName": INDEX, "Limit": limit,
-                                  "ExpressionAttributeValues": {":pk": value(f"TENANT#{tenant_id}#MEDIA")}}
+    def list(
+        self, tenant_id: str, *, folder: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[MediaItem], str | None]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": INDEX,
+            "Limit": limit,
+            "ExpressionAttributeValues": {":pk": value(f"TENANT#{tenant_id}#MEDIA")},
+        }
         if folder is None:
             kwargs["KeyConditionExpression"] = "gsi1pk = :pk"
         else:
@@ -64,9 +78,13 @@ class MediaStore:
         sets = [f"#p.#f{i} = :v{i}" for i in range(len(fields))] + ["updated_at = :now"]
         values = {f":v{i}": value(v) for i, v in enumerate(fields.values())}
         self._ddb.update_item(
-            TableName=self.table, Key={"pk": value(media_pk(tenant_id, media_id)), "sk": value("MEDIA")},
-            UpdateExpression="SET " + ", ".join(sets), ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeNames=names, ExpressionAttributeValues={**values, ":now": value(updated_at)})
+            TableName=self.table,
+            Key={"pk": value(media_pk(tenant_id, media_id)), "sk": value("MEDIA")},
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":now": value(updated_at)},
+        )
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:

@@ -17,11 +17,15 @@ class EventPublisher:
         self._events = events or client("events")
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
-        result = self._events.put_events(Entries=[{
-            "Source": SOURCE,
-            "DetailType": detail_type,
-            "Detail": json.dumps(detail, default=str),
-            "EventBusName": self._bus,
-        }])
+        result = self._events.put_events(
+            Entries=[
+                {
+                    "Source": SOURCE,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail, default=str),
+                    "EventBusName": self._bus,
+                }
+            ]
+        )
         if result.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge rejected {detail_type}: {result.get('Entries')}")

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.aws import client
-from mediabatch.adapters.dynamo import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.clock import now_iso
 from mediabatch.downloads.models import NOT_STARTED, BatchRecord, BatchStatus, JobRecord, JobStatus
 from mediabatch.settings import get_settings
@@ -42,7 +42,7 @@ def job_sk(index: int) -> str:
     return f"JOB#{index:03d}"
 
 
-class BatchStore:
+class BatchTable:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
         self.table = self._table = table_name or get_settings().table_name
         self._ddb = dynamodb or client("dynamodb")
@@ -103,8 +103,9 @@ class BatchStore:
             return None
         return batch, sorted(jobs, key=lambda j: j.index)
 
-    def get_batch_and_job(self, tenant_id: str, batch_id: str, index: int) -> tuple[BatchRecord | None,
-                                                                                   JobRecord | None]:
+    def get_batch_and_job(
+        self, tenant_id: str, batch_id: str, index: int
+    ) -> tuple[BatchRecord | None, JobRecord | None]:
         """Both in one round trip (what every job needs first)."""
         pk = value(batch_pk(tenant_id, batch_id))
         keys = [{"pk": pk, "sk": value("BATCH")}, {"pk": pk, "sk": value(job_sk(index))}]
@@ -134,19 +135,30 @@ class BatchStore:
     def start_job(self, job: JobRecord) -> StartOutcome:
         now = now_iso()
         try:
-            transact_write(self._ddb, [
-                self._job_transition(job, JobStatus.QUEUED, JobStatus.RUNNING, {"started_at": now}),
-                {"Update": {
-                    **self._batch_key(job),
-                    # The first job to start also marks the batch running (same write).
-                    "UpdateExpression": "ADD queued_jobs :minus, running_jobs :one "
-                                        "SET #s = :r, started_at = if_not_exists(started_at, :now)",
-                    "ConditionExpression": "#s IN (:q, :r) AND stop_requested <> :true",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1), ":q": _ACTIVE[0],
-                                                  ":r": _ACTIVE[1], ":true": value(True), ":now": value(now)},
-                }},
-            ])
+            transact_write(
+                self._ddb,
+                [
+                    self._job_transition(job, JobStatus.QUEUED, JobStatus.RUNNING, {"started_at": now}),
+                    {
+                        "Update": {
+                            **self._batch_key(job),
+                            # The first job to start also marks the batch running (same write).
+                            "UpdateExpression": "ADD queued_jobs :minus, running_jobs :one "
+                            "SET #s = :r, started_at = if_not_exists(started_at, :now)",
+                            "ConditionExpression": "#s IN (:q, :r) AND stop_requested <> :true",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": {
+                                ":minus": value(-1),
+                                ":one": value(1),
+                                ":q": _ACTIVE[0],
+                                ":r": _ACTIVE[1],
+                                ":true": value(True),
+                                ":now": value(now),
+                            },
+                        }
+                    },
+                ],
+            )
         except ClientError as exc:
             codes = cancellation_codes(exc)
             if codes[:1] == ["ConditionalCheckFailed"]:
@@ -154,13 +166,22 @@ class BatchStore:
             if codes[1:2] != ["ConditionalCheckFailed"]:
                 raise
             # The batch refuses new starts (cancelled or stopped): this job ends cancelled.
-            return StartOutcome.CANCELLED if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED,
-                                                            error=NOT_STARTED) \
+            return (
+                StartOutcome.CANCELLED
+                if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED)
                 else StartOutcome.SKIPPED
+            )
         return StartOutcome.STARTED
 
-    def finish_job(self, job: JobRecord, status: JobStatus, *, from_status: JobStatus = JobStatus.RUNNING,
-                   also: list[dict[str, Any]] | None = None, **fields: Any) -> bool:
+    def finish_job(
+        self,
+        job: JobRecord,
+        status: JobStatus,
+        *,
+        from_status: JobStatus = JobStatus.RUNNING,
+        also: list[dict[str, Any]] | None = None,
+        **fields: Any,
+    ) -> bool:
         """Move a job to a terminal status and its counters with it (and write `also`, further
         transaction items such as the job's media item, in the same transaction); False if it
         was not in `from_status` any more (someone else finished it first)."""
@@ -169,23 +190,29 @@ class BatchStore:
             fields["progress_percent"] = 100.0
         from_counter = "running_jobs" if from_status is JobStatus.RUNNING else "queued_jobs"
         try:
-            transact_write(self._ddb, [
-                self._job_transition(job, from_status, status, fields),
-                {"Update": {
-                    **self._batch_key(job),
-                    "UpdateExpression": f"ADD {from_counter} :minus, {_COUNTER[status]} :one",
-                    "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
-                }},
-                *(also or []),
-            ])
+            transact_write(
+                self._ddb,
+                [
+                    self._job_transition(job, from_status, status, fields),
+                    {
+                        "Update": {
+                            **self._batch_key(job),
+                            "UpdateExpression": f"ADD {from_counter} :minus, {_COUNTER[status]} :one",
+                            "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
+                        }
+                    },
+                    *(also or []),
+                ],
+            )
         except ClientError as exc:
             if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
                 return False
             raise
         return True
 
-    def update_progress(self, job: JobRecord, *, percent: float, downloaded: int, total: int | None,
-                        title: str | None) -> bool:
+    def update_progress(
+        self, job: JobRecord, *, percent: float, downloaded: int, total: int | None, title: str | None
+    ) -> bool:
         """Record progress; False when the job should stop (cancel requested or not running)."""
         fields: dict[str, Any] = {"progress_percent": round(percent, 1), "downloaded_bytes": downloaded}
         if total is not None:
@@ -219,14 +246,20 @@ class BatchStore:
             ExpressionAttributeValues={":true": value(True)},
         )
 
-    def set_terminal(self, tenant_id: str, batch_id: str, status: BatchStatus, *,
-                     error: str | None = None) -> BatchRecord | None:
+    def set_terminal(
+        self, tenant_id: str, batch_id: str, status: BatchStatus, *, error: str | None = None
+    ) -> BatchRecord | None:
         """Move an active batch to a terminal status. Exactly one caller ever gets the new
         record; the others get None."""
         names = {"#s": "status"}
         expr = "SET #s = :final, completed_at = :now, announced = :false"
-        values = {":final": value(status.value), ":now": value(now_iso()), ":q": _ACTIVE[0], ":r": _ACTIVE[1],
-                  ":false": value(False)}
+        values = {
+            ":final": value(status.value),
+            ":now": value(now_iso()),
+            ":q": _ACTIVE[0],
+            ":r": _ACTIVE[1],
+            ":false": value(False),
+        }
         if error:
             expr += ", #e = :err"
             names["#e"] = "error"
@@ -251,7 +284,8 @@ class BatchStore:
         self._ddb.update_item(
             TableName=self._table,
             Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
-            UpdateExpression="SET announced = :true", ConditionExpression="attribute_exists(pk)",
+            UpdateExpression="SET announced = :true",
+            ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":true": value(True)},
         )
 
@@ -302,22 +336,30 @@ class BatchStore:
 
     # ------------------------------------------------------------------ internals
     def _batch_key(self, job: JobRecord) -> dict[str, Any]:
-        return {"TableName": self._table,
-                "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value("BATCH")}}
+        return {
+            "TableName": self._table,
+            "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value("BATCH")},
+        }
 
-    def _job_transition(self, job: JobRecord, from_status: JobStatus, to_status: JobStatus,
-                        fields: dict[str, Any]) -> dict[str, Any]:
+    def _job_transition(
+        self, job: JobRecord, from_status: JobStatus, to_status: JobStatus, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         fields = {k: v for k, v in fields.items() if v is not None}
         sets = ["#s = :to"] + [f"#f{i} = :v{i}" for i in range(len(fields))]
-        return {"Update": {
-            "TableName": self._table,
-            "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
-            "UpdateExpression": "SET " + ", ".join(sets),
-            "ConditionExpression": "#s = :from",
-            "ExpressionAttributeNames": {"#s": "status", **{f"#f{i}": k for i, k in enumerate(fields)}},
-            "ExpressionAttributeValues": {":to": value(to_status.value), ":from": value(from_status.value),
-                                          **{f":v{i}": value(v) for i, v in enumerate(fields.values())}},
-        }}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
+                "UpdateExpression": "SET " + ", ".join(sets),
+                "ConditionExpression": "#s = :from",
+                "ExpressionAttributeNames": {"#s": "status", **{f"#f{i}": k for i, k in enumerate(fields)}},
+                "ExpressionAttributeValues": {
+                    ":to": value(to_status.value),
+                    ":from": value(from_status.value),
+                    **{f":v{i}": value(v) for i, v in enumerate(fields.values())},
+                },
+            }
+        }
 
 
 def _batch(item: dict[str, Any]) -> BatchRecord:

@@ -56,11 +56,15 @@ _IO_ERROR = re.compile(
     r"Server returned|Connection refused|Connection reset|Connection timed out|timed out|"
     r"Network is unreachable|No route to host|Failed to resolve|Name or service not known|"
     r"Input/output error|No such file or directory|Permission denied|No space left on device|"
-    r"Protocol not found|not on whitelist", re.IGNORECASE)
+    r"Protocol not found|not on whitelist",
+    re.IGNORECASE,
+)
 # Processing failed because of what the upload contains.
 _DATA_ERROR = re.compile(
     r"Invalid data found|moov atom not found|does not contain any stream|Error while decoding|"
-    r"Decoding error|corrupt", re.IGNORECASE)
+    r"Decoding error|corrupt",
+    re.IGNORECASE,
+)
 _STDERR_TAIL_BYTES = 16 * 1024
 _MAX_REASON = 200
 
@@ -112,9 +116,22 @@ class FfmpegTools:
         video stream, or the duration is zero; MediaToolFailed when the input cannot be fetched
         (HTTP error, connection refused, missing file) or the tool fails or times out."""
         input_opts, target = _input(source)
-        done = self._run([self._ffprobe, "-hide_banner", "-loglevel", "error", *input_opts,
-                          "-print_format", "json", "-show_format", "-show_streams", "-i", target],
-                         capture_stdout=True)
+        done = self._run(
+            [
+                self._ffprobe,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                *input_opts,
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+                "-i",
+                target,
+            ],
+            capture_stdout=True,
+        )
         if done.returncode != 0:
             reason = _reason(done.stderr, target, "ffprobe")
             if _IO_ERROR.search(reason) and not _FORMAT_REFUSED.search(done.stderr):
@@ -129,8 +146,15 @@ class FfmpegTools:
         return _probe_result(info)
 
     # ------------------------------------------------------------------------- thumbnail
-    def thumbnail(self, source: str, dest: Path, *, at_seconds: float | None = None, width: int = 640,
-                  probe: ProbeResult | None = None) -> Path:
+    def thumbnail(
+        self,
+        source: str,
+        dest: Path,
+        *,
+        at_seconds: float | None = None,
+        width: int = 640,
+        probe: ProbeResult | None = None,
+    ) -> Path:
         """Write one JPEG frame, `width` pixels wide (aspect kept), to `dest` and return it.
 
         Without `at_seconds` the frame is taken at 10% of the duration, at most 5 s in (past
@@ -150,11 +174,36 @@ class FfmpegTools:
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            done = self._run([self._ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                              *input_opts, "-ss", f"{at_seconds:.3f}", "-i", target,
-                              "-map", "0:V:0", "-frames:v", "1", "-vf", f"scale={width}:-2",
-                              "-c:v", "mjpeg", "-q:v", "3", "-f", "image2", "-update", "1",
-                              "file:" + str(tmp.absolute())])
+            done = self._run(
+                [
+                    self._ffmpeg,
+                    "-nostdin",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    *input_opts,
+                    "-ss",
+                    f"{at_seconds:.3f}",
+                    "-i",
+                    target,
+                    "-map",
+                    "0:V:0",
+                    "-frames:v",
+                    "1",
+                    "-vf",
+                    f"scale={width}:-2",
+                    "-c:v",
+                    "mjpeg",
+                    "-q:v",
+                    "3",
+                    "-f",
+                    "image2",
+                    "-update",
+                    "1",
+                    "file:" + str(tmp.absolute()),
+                ]
+            )
             _raise_for(done, target)
             if tmp.stat().st_size == 0:
                 raise NotPlayableMedia(f"not a playable video: no decodable frame at {at_seconds:g} s")
@@ -165,8 +214,9 @@ class FfmpegTools:
         return dest
 
     # ------------------------------------------------------------------------- HLS
-    def package_hls(self, source: str, out_dir: Path, *, segment_seconds: int = 6,
-                    probe: ProbeResult | None = None) -> list[Path]:
+    def package_hls(
+        self, source: str, out_dir: Path, *, segment_seconds: int = 6, probe: ProbeResult | None = None
+    ) -> list[Path]:
         """Write `index.m3u8` and `seg_NNNNN.ts` segments into `out_dir`; return them, playlist
         first.
 
@@ -182,9 +232,20 @@ class FfmpegTools:
         if info.video_codec in _HLS_VIDEO_CODECS and info.rotation == 0:
             video = ["-c:v", "copy"]
         else:
-            video = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
-                     "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2",
-                     "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})"]
+            video = [
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "23",
+                "-pix_fmt",
+                "yuv420p",
+                "-vf",
+                "scale=trunc(iw/2)*2:trunc(ih/2)*2",
+                "-force_key_frames",
+                f"expr:gte(t,n_forced*{segment_seconds})",
+            ]
         if info.audio_codec is None or info.audio_codec in _HLS_AUDIO_CODECS:
             audio = ["-c:a", "copy"]
         else:
@@ -195,14 +256,41 @@ class FfmpegTools:
         try:
             # Run inside the work folder with bare names: the playlist then references segments
             # by relative name, and no path character can be read as a pattern or protocol.
-            done = self._run([self._ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                              *input_opts, "-i", target,
-                              "-map", "0:V:0", "-map", "0:a:0?", *video, *audio,
-                              "-max_muxing_queue_size", "4096",
-                              "-f", "hls", "-hls_time", str(segment_seconds), "-hls_playlist_type", "vod",
-                              "-hls_list_size", "0", "-hls_segment_type", "mpegts",
-                              "-hls_segment_filename", SEGMENT_PATTERN, PLAYLIST_NAME],
-                             cwd=work)
+            done = self._run(
+                [
+                    self._ffmpeg,
+                    "-nostdin",
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-y",
+                    *input_opts,
+                    "-i",
+                    target,
+                    "-map",
+                    "0:V:0",
+                    "-map",
+                    "0:a:0?",
+                    *video,
+                    *audio,
+                    "-max_muxing_queue_size",
+                    "4096",
+                    "-f",
+                    "hls",
+                    "-hls_time",
+                    str(segment_seconds),
+                    "-hls_playlist_type",
+                    "vod",
+                    "-hls_list_size",
+                    "0",
+                    "-hls_segment_type",
+                    "mpegts",
+                    "-hls_segment_filename",
+                    SEGMENT_PATTERN,
+                    PLAYLIST_NAME,
+                ],
+                cwd=work,
+            )
             _raise_for(done, target)
             segments = _playlist_entries(work / PLAYLIST_NAME)
             if not segments:
@@ -221,9 +309,15 @@ class FfmpegTools:
         tool = Path(argv[0]).name or argv[0]
         with tempfile.TemporaryFile() as err:
             try:
-                proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
-                                      stderr=err, cwd=cwd, timeout=self._timeout, check=False)
+                proc = subprocess.run(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
+                    stderr=err,
+                    cwd=cwd,
+                    timeout=self._timeout,
+                    check=False,
+                )
             except subprocess.TimeoutExpired as exc:  # run() has killed and reaped the child
                 raise MediaToolFailed(f"{tool} timed out after {self._timeout:g} s") from exc
             except FileNotFoundError as exc:
@@ -248,7 +342,7 @@ def _input(source: str) -> tuple[list[str], str]:
         scheme = match.group(1).lower()
         if scheme not in ("http", "https"):
             raise ValueError(f"unsupported URL scheme {scheme!r}: expected http(s) or a local path")
-        protocols, target = _URL_PROTOCOLS, scheme + source[len(match.group(1)):]
+        protocols, target = _URL_PROTOCOLS, scheme + source[len(match.group(1)) :]
     else:
         protocols, target = _FILE_PROTOCOLS, "file:" + str(Path(source).absolute())
     return ["-protocol_whitelist", protocols, "-format_whitelist", _VIDEO_DEMUXERS], target
@@ -273,8 +367,9 @@ def _probe_result(info: dict[str, Any]) -> ProbeResult:
     streams = [s for s in info.get("streams") or [] if isinstance(s, dict)]
     fmt_raw = info.get("format")
     fmt: dict[str, Any] = fmt_raw if isinstance(fmt_raw, dict) else {}
-    videos = [s for s in streams if s.get("codec_type") == "video"
-              and not (s.get("disposition") or {}).get("attached_pic")]
+    videos = [
+        s for s in streams if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
+    ]
     if not videos:
         raise NotPlayableMedia("not a playable video: no video stream")
     video = videos[0]
@@ -290,9 +385,16 @@ def _probe_result(info: dict[str, Any]) -> ProbeResult:
     width, height = _positive_int(video.get("width")), _positive_int(video.get("height"))
     if rotation in (90, 270):
         width, height = height, width
-    return ProbeResult(duration_seconds=duration, width=width, height=height, video_codec=video_codec,
-                       audio_codec=audio_codec, format_name=_text(fmt.get("format_name")),
-                       bit_rate=_positive_int(fmt.get("bit_rate")), rotation=rotation)
+    return ProbeResult(
+        duration_seconds=duration,
+        width=width,
+        height=height,
+        video_codec=video_codec,
+        audio_codec=audio_codec,
+        format_name=_text(fmt.get("format_name")),
+        bit_rate=_positive_int(fmt.get("bit_rate")),
+        rotation=rotation,
+    )
 
 
 def _rotation(stream: dict[str, Any]) -> int:
@@ -320,7 +422,6 @@ def _float(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
 
 
 def _positive_int(value: Any) -> int | None:

@@ -49,14 +49,22 @@ class SafeHttpClient:
             path += "?" + parts.query
         pool: urllib3.HTTPConnectionPool
         if parts.scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(address, port, timeout=self._timeout, retries=False,
-                                               server_hostname=host, assert_hostname=host)
+            pool = urllib3.HTTPSConnectionPool(
+                address, port, timeout=self._timeout, retries=False, server_hostname=host, assert_hostname=host
+            )
         else:
             pool = urllib3.HTTPConnectionPool(address, port, timeout=self._timeout, retries=False)
         host_header = host if parts.port is None else f"{host}:{port}"
         try:
-            response = pool.urlopen("POST", path, body=body, headers={**headers, "host": host_header},
-                                    redirect=False, assert_same_host=False, preload_content=False)
+            response = pool.urlopen(
+                "POST",
+                path,
+                body=body,
+                headers={**headers, "host": host_header},
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+            )
             try:
                 response.read(MAX_RESPONSE_BYTES)  # only the status matters; never buffer a huge body
             finally:

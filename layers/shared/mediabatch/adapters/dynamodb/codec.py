@@ -56,8 +56,9 @@ def cancellation_codes(exc: ClientError) -> list[str]:
     return [str(r.get("Code", "None")) for r in reasons]
 
 
-_TRANSIENT = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded",
-                        "RequestLimitExceeded"})
+_TRANSIENT = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+)
 
 
 def transact_write(ddb: Any, items: list[dict[str, Any]], attempts: int = 6) -> None:

@@ -163,9 +163,11 @@ class _QuietLogger:
 def _streamable(info: dict[str, Any], spec: DownloadSpec) -> bool:
     """One plain HTTP(S) stream that needs no merge, remux or fixup: the bytes on disk are the
     final file."""
-    return (not info.get("requested_formats")
-            and info.get("protocol") in ("http", "https")
-            and (spec.quality == "audio" or info.get("ext") == spec.video_format))
+    return (
+        not info.get("requested_formats")
+        and info.get("protocol") in ("http", "https")
+        and (spec.quality == "audio" or info.get("ext") == spec.video_format)
+    )
 
 
 def _clean(message: str) -> str:
@@ -173,8 +175,15 @@ def _clean(message: str) -> str:
 
 
 class YtDlpDownloader:
-    def __init__(self, policy: UrlPolicy, *, progress_interval: float = 1.0, socket_timeout: float = 20.0,
-                 max_bytes: int = 4 * 2**30, ffmpeg_path: str = "ffmpeg") -> None:
+    def __init__(
+        self,
+        policy: UrlPolicy,
+        *,
+        progress_interval: float = 1.0,
+        socket_timeout: float = 20.0,
+        max_bytes: int = 4 * 2**30,
+        ffmpeg_path: str = "ffmpeg",
+    ) -> None:
         install_connect_guard(policy)
         self._policy = policy
         self._max_bytes = max_bytes
@@ -183,9 +192,16 @@ class YtDlpDownloader:
         self._interval = progress_interval
         self._socket_timeout = socket_timeout
 
-    def download(self, spec: DownloadSpec, work_dir: Path, on_progress: Callable[[Progress], None],
-                 deadline: float, *, on_plan: Callable[[dict[str, Any], bool], None] | None = None,
-                 on_data: Callable[[Path, int], None] | None = None) -> DownloadResult:
+    def download(
+        self,
+        spec: DownloadSpec,
+        work_dir: Path,
+        on_progress: Callable[[Progress], None],
+        deadline: float,
+        *,
+        on_plan: Callable[[dict[str, Any], bool], None] | None = None,
+        on_data: Callable[[Path, int], None] | None = None,
+    ) -> DownloadResult:
         """Download `spec.url` into `work_dir`. `on_progress` is called at most once per interval
         and may raise JobCancelled; past `deadline` (time.monotonic) the download stops.
 
@@ -208,8 +224,12 @@ class YtDlpDownloader:
             if int(d.get("downloaded_bytes") or 0) > self._max_bytes:
                 logger.too_large = True
                 raise FileTooLarge()
-            if on_data is not None and state.get("streamable") and d.get("status") == "downloading" \
-                    and d.get("tmpfilename"):
+            if (
+                on_data is not None
+                and state.get("streamable")
+                and d.get("status") == "downloading"
+                and d.get("tmpfilename")
+            ):
                 on_data(Path(d["tmpfilename"]), int(d.get("downloaded_bytes") or 0))
             now = time.monotonic()
             if d.get("status") != "downloading" or now - state["last"] < self._interval:

@@ -20,16 +20,32 @@ from mediabatch.errors import Conflict
 from mediabatch.settings import get_settings
 
 # 16 MiB parts x 4 threads: bounded memory whatever the file size (bench/download_memory.py).
-_TRANSFER = TransferConfig(multipart_threshold=16 * 2**20, multipart_chunksize=16 * 2**20,
-                           max_concurrency=4, use_threads=True)
+_TRANSFER = TransferConfig(
+    multipart_threshold=16 * 2**20, multipart_chunksize=16 * 2**20, max_concurrency=4, use_threads=True
+)
 
 
 _TYPES = {
-    ".mp4": "video/mp4", ".m4v": "video/x-m4v", ".mov": "video/quicktime", ".webm": "video/webm",
-    ".mkv": "video/x-matroska", ".avi": "video/x-msvideo", ".mpg": "video/mpeg", ".mpeg": "video/mpeg",
-    ".ts": "video/mp2t", ".m2ts": "video/mp2t", ".3gp": "video/3gpp", ".ogv": "video/ogg", ".flv": "video/x-flv",
-    ".wmv": "video/x-ms-wmv", ".m3u8": "application/vnd.apple.mpegurl", ".jpg": "image/jpeg",
-    ".vtt": "text/vtt", ".srt": "application/x-subrip", ".m4a": "audio/mp4", ".mp3": "audio/mpeg",
+    ".mp4": "video/mp4",
+    ".m4v": "video/x-m4v",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".ts": "video/mp2t",
+    ".m2ts": "video/mp2t",
+    ".3gp": "video/3gpp",
+    ".ogv": "video/ogg",
+    ".flv": "video/x-flv",
+    ".wmv": "video/x-ms-wmv",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
 }
 
 
@@ -41,39 +57,51 @@ def guess_content_type(filename: str) -> str:
     return guessed or "application/octet-stream"
 
 
-class MediaStorage:
+class MediaBucket:
     def __init__(self, bucket: str | None = None, s3: Any = None) -> None:
         self._bucket = bucket or get_settings().media_bucket
         self._s3 = s3 or client("s3")
 
     def upload_file(self, path: Path, key: str, content_type: str) -> int:
-        self._s3.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type},
-                             Config=_TRANSFER)
+        self._s3.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type}, Config=_TRANSFER)
         return path.stat().st_size
 
     # ------------------------------------------------------------------ direct uploads (presigned)
     def presign_put(self, key: str, *, content_type: str, content_length: int, ttl_seconds: int) -> str:
         """A PUT URL whose signature covers Content-Type and Content-Length: S3 refuses a body
         of another size or type (SigV4 signed headers)."""
-        return str(self._s3.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": self._bucket, "Key": key, "ContentType": content_type,
-                    "ContentLength": content_length},
-            ExpiresIn=ttl_seconds,
-        ))
+        return str(
+            self._s3.generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ContentLength": content_length,
+                },
+                ExpiresIn=ttl_seconds,
+            )
+        )
 
-    def presign_upload_part(self, key: str, upload_id: str, part_number: int, *, content_length: int,
-                            ttl_seconds: int) -> str:
-        return str(self._s3.generate_presigned_url(
-            "upload_part",
-            Params={"Bucket": self._bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number,
-                    "ContentLength": content_length},
-            ExpiresIn=ttl_seconds,
-        ))
+    def presign_upload_part(
+        self, key: str, upload_id: str, part_number: int, *, content_length: int, ttl_seconds: int
+    ) -> str:
+        return str(
+            self._s3.generate_presigned_url(
+                "upload_part",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "UploadId": upload_id,
+                    "PartNumber": part_number,
+                    "ContentLength": content_length,
+                },
+                ExpiresIn=ttl_seconds,
+            )
+        )
 
     def create_multipart_upload(self, key: str, content_type: str) -> str:
-        return str(self._s3.create_multipart_upload(Bucket=self._bucket, Key=key,
-                                                    ContentType=content_type)["UploadId"])
+        return str(self._s3.create_multipart_upload(Bucket=self._bucket, Key=key, ContentType=content_type)["UploadId"])
 
     def list_parts(self, key: str, upload_id: str) -> dict[int, tuple[int, str]] | None:
         """{part number: (size, etag)} of an open multipart upload; None if it does not exist."""
@@ -91,22 +119,29 @@ class MediaStorage:
             kwargs["PartNumberMarker"] = page["NextPartNumberMarker"]
 
     def upload_part(self, key: str, upload_id: str, part_number: int, body: bytes) -> str:
-        return str(self._s3.upload_part(Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=part_number,
-                                        Body=body)["ETag"])
+        return str(
+            self._s3.upload_part(Bucket=self._bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=body)[
+                "ETag"
+            ]
+        )
 
     def complete_multipart_upload(self, key: str, upload_id: str, parts: dict[int, str]) -> bool:
         """False if the multipart upload no longer exists (completed by someone else, or aborted)."""
         try:
             self._s3.complete_multipart_upload(
-                Bucket=self._bucket, Key=key, UploadId=upload_id,
-                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]})
+                Bucket=self._bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": parts[n]} for n in sorted(parts)]},
+            )
         except self._s3.exceptions.NoSuchUpload:
             return False
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("InvalidPart", "EntityTooSmall", "InvalidPartOrder"):
                 # A part was replaced between listing and completing (a client still retrying).
-                raise Conflict("a part changed while the upload was being completed; complete again",
-                               code="parts_changed") from exc
+                raise Conflict(
+                    "a part changed while the upload was being completed; complete again", code="parts_changed"
+                ) from exc
             raise
         return True
 
@@ -126,8 +161,12 @@ class MediaStorage:
 
     def copy(self, source_key: str, key: str) -> None:
         """Server-side copy within the bucket (objects up to 5 GB), keeping type and metadata."""
-        self._s3.copy_object(Bucket=self._bucket, Key=key, CopySource={"Bucket": self._bucket, "Key": source_key},
-                             MetadataDirective="COPY")
+        self._s3.copy_object(
+            Bucket=self._bucket,
+            Key=key,
+            CopySource={"Bucket": self._bucket, "Key": source_key},
+            MetadataDirective="COPY",
+        )
 
     def put_bytes(self, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
@@ -137,10 +176,11 @@ class MediaStorage:
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
-            chunk = keys[start:start + 1000]
+            chunk = keys[start : start + 1000]
             if chunk:
-                self._s3.delete_objects(Bucket=self._bucket,
-                                        Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+                self._s3.delete_objects(
+                    Bucket=self._bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+                )
 
     def list_keys(self, prefix: str) -> list[str]:
         keys: list[str] = []
@@ -164,11 +204,13 @@ class MediaStorage:
         # RFC 6266: an ASCII fallback plus the exact UTF-8 name.
         ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename) or "download"
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-        return str(self._s3.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition},
-            ExpiresIn=ttl_seconds or get_settings().presign_ttl_seconds,
-        ))
+        return str(
+            self._s3.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition},
+                ExpiresIn=ttl_seconds or get_settings().presign_ttl_seconds,
+            )
+        )
 
 
 class ProgressiveUpload:
@@ -223,8 +265,12 @@ class ProgressiveUpload:
             self._close()
             return False
         final, sent = os.stat(path), os.fstat(self._fd)
-        if (self._broken or self._error is not None or (final.st_dev, final.st_ino) != (sent.st_dev, sent.st_ino)
-                or final.st_size < self._scheduled):
+        if (
+            self._broken
+            or self._error is not None
+            or (final.st_dev, final.st_ino) != (sent.st_dev, sent.st_ino)
+            or final.st_size < self._scheduled
+        ):
             self.abort()
             return False
         offset = self._scheduled
@@ -235,8 +281,11 @@ class ProgressiveUpload:
             self.abort()
             return False
         self._s3.complete_multipart_upload(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-            MultipartUpload={"Parts": sorted(self._parts, key=lambda p: p["PartNumber"])})
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": sorted(self._parts, key=lambda p: p["PartNumber"])},
+        )
         self._upload_id = None
         self._close()
         return True
@@ -254,7 +303,8 @@ class ProgressiveUpload:
         self._fd = os.open(path, os.O_RDONLY)
         self._source = path
         self._upload_id = self._s3.create_multipart_upload(
-            Bucket=self._bucket, Key=self._key, ContentType=self._content_type)["UploadId"]
+            Bucket=self._bucket, Key=self._key, ContentType=self._content_type
+        )["UploadId"]
         self._worker = threading.Thread(target=self._run, name=f"upload-{self._key[-40:]}", daemon=True)
         self._worker.start()
 
@@ -281,8 +331,9 @@ class ProgressiveUpload:
         assert self._fd is not None
         data = os.pread(self._fd, length, offset)
         number = offset // self._part_size + 1
-        etag = self._s3.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-                                    PartNumber=number, Body=data)["ETag"]
+        etag = self._s3.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=data
+        )["ETag"]
         self._parts.append({"PartNumber": number, "ETag": etag})
         self._md5[number] = hashlib.md5(data).hexdigest()  # noqa: S324 - integrity check, not security
 

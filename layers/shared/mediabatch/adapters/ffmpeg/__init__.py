@@ -1,0 +1,1 @@
+"""ffmpeg adapters."""
