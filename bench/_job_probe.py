@@ -132,7 +132,6 @@ def main() -> None:
     spec.loader.exec_module(app)
 
     from mediabatch import container
-    from mediabatch.adapters.dynamodb.batches import BatchTable
     from mediabatch.adapters.s3.media_bucket import MediaBucket
     from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
     from mediabatch.downloads.models import BatchDownloadRequest
@@ -158,12 +157,12 @@ def main() -> None:
 
     timed(YtDlpDownloader, "download")
     timed(MediaBucket, "upload_file")
-    store = BatchTable()
+    store = container.batch_table()
     service = BatchDownloadService(
         store,
         NotStarted(),  # type: ignore[arg-type]
         container.batch_finalizer(),
-        MediaBucket(),
+        container.media_bucket(),
         container.url_policy(),
     )
 

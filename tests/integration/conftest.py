@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from mediabatch import container
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.clock import now_iso
 from mediabatch.downloads.models import BatchOptions, BatchRecord, JobRecord
@@ -30,7 +31,7 @@ def tenant_id() -> str:
 def store(cloud: LocalCloud) -> BatchTable:
     # Default construction on purpose: the table name and endpoint come from the environment the
     # local cloud set, exactly as in a Lambda.
-    return BatchTable()
+    return container.batch_table()
 
 
 def build_batch(tenant_id: str, n_jobs: int, **options: Any) -> tuple[BatchRecord, list[JobRecord]]:

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from mediabatch import container
 from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
-from mediabatch.adapters.eventbridge.publisher import EventPublisher
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import BatchStatus, JobRecord, JobStatus
 from tests.integration.conftest import EventTap, MakeBatch
@@ -25,7 +25,7 @@ def test_twenty_jobs_finishing_at_once_keep_counters_exact_and_finalize_once(
     batch, jobs = make_batch(N)
     for job in jobs:
         assert store.start_job(job) is StartOutcome.STARTED
-    finalizer = BatchFinalizer(BatchTable(), EventPublisher())
+    finalizer = BatchFinalizer(container.batch_table(), container.event_publisher())
     outcome = {job.index: JobStatus.FAILED if job.index % 3 == 0 else JobStatus.COMPLETED for job in jobs}
     barrier = threading.Barrier(N)
 
@@ -70,7 +70,7 @@ def test_a_batch_that_is_not_done_is_not_finalized(
     store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
 ) -> None:
     batch, jobs = make_batch(2)
-    finalizer = BatchFinalizer(BatchTable(), EventPublisher())
+    finalizer = BatchFinalizer(container.batch_table(), container.event_publisher())
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
     assert store.finish_job(jobs[0], JobStatus.COMPLETED)
 
@@ -85,7 +85,7 @@ def test_a_batch_whose_only_job_failed_is_announced_failed(
     store: BatchTable, make_batch: MakeBatch, event_tap: EventTap
 ) -> None:
     batch, jobs = make_batch(1)
-    finalizer = BatchFinalizer(BatchTable(), EventPublisher())
+    finalizer = BatchFinalizer(container.batch_table(), container.event_publisher())
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
     assert store.finish_job(jobs[0], JobStatus.FAILED, error="boom")
 

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 from localcloud import LocalCloud
-from mediabatch.adapters.s3.media_bucket import MediaBucket
+from mediabatch import container
 
 PART = 5 * 2**20
 
@@ -29,7 +29,7 @@ def stored(cloud: LocalCloud, key: str) -> bytes:
 def test_parts_sent_while_growing_complete_after_the_part_file_is_renamed(cloud: LocalCloud, tmp_path: Path) -> None:
     data = os.urandom(3 * PART + 12345)
     key = f"tests/progressive/{uuid.uuid4()}.mp4"
-    upload = MediaBucket().progressive_upload(key, "video/mp4")
+    upload = container.media_bucket().progressive_upload(key, "video/mp4")
     upload._part_size = PART  # small parts keep the test fast; S3's 5 MiB minimum still holds
     part_file = tmp_path / "video.mp4.part"
     grow(part_file, data, upload)
@@ -41,7 +41,7 @@ def test_parts_sent_while_growing_complete_after_the_part_file_is_renamed(cloud:
 def test_a_file_replaced_after_parts_were_sent_falls_back(cloud: LocalCloud, tmp_path: Path) -> None:
     data = os.urandom(2 * PART + 1)
     key = f"tests/progressive/{uuid.uuid4()}.mp4"
-    upload = MediaBucket().progressive_upload(key, "video/mp4")
+    upload = container.media_bucket().progressive_upload(key, "video/mp4")
     upload._part_size = PART
     part_file = tmp_path / "a.part"
     grow(part_file, data, upload)
@@ -55,7 +55,7 @@ def test_a_file_replaced_after_parts_were_sent_falls_back(cloud: LocalCloud, tmp
 def test_a_restarted_download_is_detected_and_falls_back(cloud: LocalCloud, tmp_path: Path) -> None:
     data = os.urandom(2 * PART + 7)
     key = f"tests/progressive/{uuid.uuid4()}.mp4"
-    upload = MediaBucket().progressive_upload(key, "video/mp4")
+    upload = container.media_bucket().progressive_upload(key, "video/mp4")
     upload._part_size = PART
     path = tmp_path / "b.part"
     grow(path, data, upload)

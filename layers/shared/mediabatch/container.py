@@ -1,11 +1,15 @@
-"""Composition root: builds services from settings on first use (never at import), one set
-per process, shared by the threads of a warm Lambda (or of the local cloud)."""
+"""Composition root: the only module that builds adapters and hands them to services.
+
+Everything is built on first use (never at import), once per process, and shared by the
+threads of a warm Lambda. Adapters read no settings: table names, bucket, ARNs, queue URLs and
+clients are passed in here, from the one typed `Settings`."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
-from mediabatch.adapters.aws import client
+from mediabatch.adapters.aws import client, reset_clients
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.adapters.dynamodb.media_items import MediaItemTable
 from mediabatch.adapters.dynamodb.tenants import TenantTable
@@ -23,85 +27,143 @@ from mediabatch.downloads.idempotent import CreateBatch, idempotent_batch_creati
 from mediabatch.downloads.job_runner import DownloadJobRunner
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.processing.service import MediaProcessor
-from mediabatch.settings import get_settings
+from mediabatch.settings import Settings, get_settings
 from mediabatch.tenants import TenantService
 from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
 from mediabatch.webhook_delivery import WebhookDeliveryService
 
 
+def settings() -> Settings:
+    return get_settings()
+
+
+def aws(service: str) -> Any:
+    """A boto3 client at the configured endpoint (the local cloud) or AWS."""
+    s = settings()
+    return client(service, endpoint_url=s.aws_endpoint_url, region=s.aws_region)
+
+
+# ---------------------------------------------------------------------- adapters
 @lru_cache(maxsize=1)
 def url_policy() -> UrlPolicy:
-    return UrlPolicy.from_allowlist(get_settings().url_allowlist)
+    return UrlPolicy.from_allowlist(settings().url_allowlist)
 
 
 @lru_cache(maxsize=1)
+def batch_table() -> BatchTable:
+    return BatchTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def media_item_table() -> MediaItemTable:
+    return MediaItemTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def upload_session_table() -> UploadSessionTable:
+    return UploadSessionTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def tenant_table() -> TenantTable:
+    return TenantTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def media_bucket() -> MediaBucket:
+    s = settings()
+    return MediaBucket(s.media_bucket, aws("s3"), presign_ttl_seconds=s.presign_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def event_publisher() -> EventPublisher:
+    return EventPublisher(settings().event_bus_name, aws("events"))
+
+
+@lru_cache(maxsize=1)
+def batch_orchestrator() -> BatchOrchestrator:
+    return BatchOrchestrator(settings().batch_state_machine_arn, aws("stepfunctions"))
+
+
+@lru_cache(maxsize=1)
+def media_processing_orchestrator() -> MediaProcessingOrchestrator:
+    return MediaProcessingOrchestrator(settings().media_processing_state_machine_arn, aws("stepfunctions"))
+
+
+@lru_cache(maxsize=1)
+def delivery_queue() -> DeliveryQueue:
+    return DeliveryQueue(settings().webhook_queue_url, aws("sqs"))
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_tools() -> FfmpegTools:
+    s = settings()
+    return FfmpegTools(s.ffmpeg_path, s.ffprobe_path)
+
+
+@lru_cache(maxsize=1)
+def ytdlp_downloader() -> YtDlpDownloader:
+    s = settings()
+    return YtDlpDownloader(
+        url_policy(),
+        progress_interval=s.progress_write_interval_seconds,
+        max_bytes=s.max_download_bytes,
+        ffmpeg_path=s.ffmpeg_path,
+    )
+
+
+# ---------------------------------------------------------------------- services
+@lru_cache(maxsize=1)
 def tenant_service() -> TenantService:
-    return TenantService(TenantTable())
+    return TenantService(tenant_table())
 
 
 @lru_cache(maxsize=1)
 def batch_finalizer() -> BatchFinalizer:
-    return BatchFinalizer(BatchTable(), EventPublisher())
+    return BatchFinalizer(batch_table(), event_publisher())
 
 
 @lru_cache(maxsize=1)
 def batch_download_service() -> BatchDownloadService:
-    return BatchDownloadService(BatchTable(), BatchOrchestrator(), batch_finalizer(), MediaBucket(), url_policy())
+    return BatchDownloadService(batch_table(), batch_orchestrator(), batch_finalizer(), media_bucket(), url_policy())
 
 
 @lru_cache(maxsize=1)
 def create_batch() -> CreateBatch:
-    return idempotent_batch_creation(
-        batch_download_service(), get_settings().idempotency_table_name, client("dynamodb")
-    )
+    return idempotent_batch_creation(batch_download_service(), settings().idempotency_table_name, aws("dynamodb"))
 
 
 @lru_cache(maxsize=1)
 def media_catalog() -> MediaCatalog:
-    return MediaCatalog(MediaItemTable(), MediaBucket())
+    return MediaCatalog(media_item_table(), media_bucket())
 
 
 @lru_cache(maxsize=1)
 def upload_service() -> UploadService:
     return UploadService(
-        UploadSessionTable(),
-        MediaBucket(),
+        upload_session_table(),
+        media_bucket(),
         media_catalog(),
-        EventPublisher(),
-        MediaProcessingOrchestrator(),
-        url_ttl_seconds=get_settings().upload_url_ttl_seconds,
+        event_publisher(),
+        media_processing_orchestrator(),
+        url_ttl_seconds=settings().upload_url_ttl_seconds,
     )
 
 
 @lru_cache(maxsize=1)
 def media_processor() -> MediaProcessor:
-    settings = get_settings()
-    return MediaProcessor(
-        MediaItemTable(), MediaBucket(), FfmpegTools(settings.ffmpeg_path, settings.ffprobe_path), settings.work_dir
-    )
+    return MediaProcessor(media_item_table(), media_bucket(), ffmpeg_tools(), settings().work_dir)
 
 
 @lru_cache(maxsize=1)
 def download_job_runner() -> DownloadJobRunner:
-    settings = get_settings()
-    downloader = YtDlpDownloader(
-        url_policy(),
-        progress_interval=settings.progress_write_interval_seconds,
-        max_bytes=settings.max_download_bytes,
-        ffmpeg_path=settings.ffmpeg_path,
-    )
-    return DownloadJobRunner(BatchTable(), MediaBucket(), downloader, batch_finalizer(), settings)
-
-
-@lru_cache(maxsize=1)
-def delivery_queue() -> DeliveryQueue:
-    return DeliveryQueue()
+    return DownloadJobRunner(batch_table(), media_bucket(), ytdlp_downloader(), batch_finalizer(), settings())
 
 
 @lru_cache(maxsize=1)
 def webhook_delivery_service() -> WebhookDeliveryService:
-    store = BatchTable()
+    store = batch_table()
 
     def webhook_url_of(tenant_id: str, batch_id: str) -> str | None:
         batch = store.get_batch(tenant_id, batch_id)
@@ -112,21 +174,8 @@ def webhook_delivery_service() -> WebhookDeliveryService:
 
 def reset() -> None:
     """Forget everything built (tests that change settings between cases)."""
-    from mediabatch.adapters.aws import reset_clients
-
-    for factory in (
-        url_policy,
-        tenant_service,
-        batch_finalizer,
-        batch_download_service,
-        create_batch,
-        download_job_runner,
-        media_catalog,
-        upload_service,
-        media_processor,
-        delivery_queue,
-        webhook_delivery_service,
-    ):
-        factory.cache_clear()
+    for value in list(globals().values()):
+        if callable(value) and hasattr(value, "cache_clear"):
+            value.cache_clear()
     get_settings.cache_clear()
     reset_clients()

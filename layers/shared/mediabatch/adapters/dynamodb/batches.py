@@ -14,11 +14,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.aws import client
 from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.clock import now_iso
 from mediabatch.downloads.models import NOT_STARTED, BatchRecord, BatchStatus, JobRecord, JobStatus
-from mediabatch.settings import get_settings
 
 _ACTIVE = [value(BatchStatus.QUEUED.value), value(BatchStatus.RUNNING.value)]
 _COUNTER = {
@@ -43,9 +41,9 @@ def job_sk(index: int) -> str:
 
 
 class BatchTable:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
-        self.table = self._table = table_name or get_settings().table_name
-        self._ddb = dynamodb or client("dynamodb")
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
+        self.table = self._table = table_name
+        self._ddb = dynamodb
 
     # ------------------------------------------------------------------ create / read
     def create(self, batch: BatchRecord, jobs: list[JobRecord]) -> None:

@@ -7,11 +7,9 @@ import base64
 import json
 from typing import Any
 
-from mediabatch.adapters.aws import client
 from mediabatch.adapters.dynamodb.codec import from_item, to_item, value
 from mediabatch.catalog.models import MediaItem
 from mediabatch.errors import ValidationFailed
-from mediabatch.settings import get_settings
 
 INDEX = "ByFolder"
 
@@ -40,9 +38,9 @@ def media_put_request(table: str, item: MediaItem) -> dict[str, Any]:
 
 
 class MediaItemTable:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
-        self.table = table_name or get_settings().table_name
-        self._ddb = dynamodb or client("dynamodb")
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
+        self.table = table_name
+        self._ddb = dynamodb
 
     def get(self, tenant_id: str, media_id: str) -> MediaItem | None:
         item = self._ddb.get_item(

@@ -6,15 +6,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.aws import client
 from mediabatch.clock import now_iso
-from mediabatch.settings import get_settings
 
 
 class TenantTable:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
-        self._table = table_name or get_settings().table_name
-        self._ddb = dynamodb or client("dynamodb")
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
+        self._table = table_name
+        self._ddb = dynamodb
 
     def put_api_key(self, key_hash: str, tenant_id: str) -> None:
         self._ddb.put_item(

@@ -7,12 +7,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.aws import client
 from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
 from mediabatch.adapters.dynamodb.media_items import media_put_request
 from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import iso, now_iso, utc_now
-from mediabatch.settings import get_settings
 from mediabatch.uploads.models import UploadSession, UploadStatus
 
 COMPOSE_LEASE_SECONDS = 120
@@ -23,9 +21,9 @@ def upload_pk(tenant_id: str, upload_id: str) -> str:
 
 
 class UploadSessionTable:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None) -> None:
-        self._table = table_name or get_settings().table_name
-        self._ddb = dynamodb or client("dynamodb")
+    def __init__(self, table_name: str, dynamodb: Any) -> None:
+        self._table = table_name
+        self._ddb = dynamodb
 
     def create(self, session: UploadSession) -> None:
         self._ddb.put_item(

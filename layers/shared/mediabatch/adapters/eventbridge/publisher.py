@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mediabatch.adapters.aws import client
-from mediabatch.settings import get_settings
-
 SOURCE = "mediabatch"
 
 
 class EventPublisher:
-    def __init__(self, bus_name: str | None = None, events: Any = None) -> None:
-        self._bus = bus_name or get_settings().event_bus_name
-        self._events = events or client("events")
+    def __init__(self, bus_name: str, events: Any) -> None:
+        self._bus = bus_name
+        self._events = events
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
         result = self._events.put_events(

@@ -15,9 +15,7 @@ from urllib.parse import quote
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.aws import client
 from mediabatch.errors import Conflict
-from mediabatch.settings import get_settings
 
 # 16 MiB parts x 4 threads: bounded memory whatever the file size (bench/download_memory.py).
 _TRANSFER = TransferConfig(
@@ -58,9 +56,10 @@ def guess_content_type(filename: str) -> str:
 
 
 class MediaBucket:
-    def __init__(self, bucket: str | None = None, s3: Any = None) -> None:
-        self._bucket = bucket or get_settings().media_bucket
-        self._s3 = s3 or client("s3")
+    def __init__(self, bucket: str, s3: Any, *, presign_ttl_seconds: int = 3600) -> None:
+        self._bucket = bucket
+        self._s3 = s3
+        self._presign_ttl = presign_ttl_seconds
 
     def upload_file(self, path: Path, key: str, content_type: str) -> int:
         self._s3.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type}, Config=_TRANSFER)
@@ -208,7 +207,7 @@ class MediaBucket:
             self._s3.generate_presigned_url(
                 "get_object",
                 Params={"Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition},
-                ExpiresIn=ttl_seconds or get_settings().presign_ttl_seconds,
+                ExpiresIn=ttl_seconds or self._presign_ttl,
             )
         )
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from mediabatch.adapters.aws import client
-from mediabatch.settings import get_settings
-
 MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's limit
 
 
 class DeliveryQueue:
-    def __init__(self, queue_url: str | None = None, sqs: Any = None) -> None:
-        self._url = queue_url or get_settings().webhook_queue_url
-        self._sqs = sqs or client("sqs")
+    def __init__(self, queue_url: str, sqs: Any) -> None:
+        self._url = queue_url
+        self._sqs = sqs
 
     def postpone(self, receipt_handle: str, seconds: int) -> None:
         """The message comes back after `seconds` (its receive count decides the next delay)."""

@@ -7,14 +7,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.aws import client
-from mediabatch.settings import get_settings
-
 
 class BatchOrchestrator:
-    def __init__(self, state_machine_arn: str | None = None, sfn: Any = None) -> None:
-        self._arn = state_machine_arn or get_settings().batch_state_machine_arn
-        self._sfn = sfn or client("stepfunctions")
+    def __init__(self, state_machine_arn: str, sfn: Any) -> None:
+        self._arn = state_machine_arn
+        self._sfn = sfn
 
     def start(self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str]) -> None:
         """The execution is named after the batch, so starting twice is harmless."""
@@ -35,9 +32,9 @@ class BatchOrchestrator:
 class MediaProcessingOrchestrator:
     """Starts the media processing state machine for one media item."""
 
-    def __init__(self, state_machine_arn: str | None = None, sfn: Any = None) -> None:
-        self._arn = state_machine_arn or get_settings().media_processing_state_machine_arn
-        self._sfn = sfn or client("stepfunctions")
+    def __init__(self, state_machine_arn: str, sfn: Any) -> None:
+        self._arn = state_machine_arn
+        self._sfn = sfn
 
     def start(self, tenant_id: str, media_id: str) -> None:
         try:
