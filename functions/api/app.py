@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -19,7 +21,12 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 
-app = APIGatewayHttpResolver()
+# Requests are validated from the routes' annotations (Query/Path/Body models) and responses
+# serialised through their response models, which also generate the OpenAPI document. A
+# response that does not match its model is our bug: 500, never a 400 blamed on the client.
+app = APIGatewayHttpResolver(
+    enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
+)
 app.use(middlewares=[auth.authenticate])
 app.include_router(health.router)
 app.include_router(batches.router)
@@ -38,10 +45,32 @@ def handle_domain_error(exc: DomainError) -> Response[str]:
 
 @app.exception_handler(ValidationError)
 def handle_validation_error(exc: ValidationError) -> Response[str]:
-    details = [
-        {"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]}
-        for err in exc.errors(include_url=False)
-    ]
+    return validation_response(exc.errors(include_url=False))
+
+
+@app.exception_handler(RequestValidationError)
+def handle_request_validation_error(exc: RequestValidationError) -> Response[str]:
+    errors = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in errors):
+        reason = next(err.get("ctx", {}).get("error", "") for err in errors if err.get("type") == "json_invalid")
+        return error_response(400, "invalid_json", f"request body is not valid JSON: {reason}")
+    # Powertools prefixes where the value came from (body/query/path); users name the field.
+    return validation_response(
+        [{**err, "loc": tuple(err["loc"][1:]) if err["loc"][:1] in _SOURCES else err["loc"]} for err in errors]
+    )
+
+
+@app.exception_handler(ResponseValidationError)
+def handle_response_validation_error(exc: ResponseValidationError) -> Response[str]:
+    logger.error("response does not match its model", extra={"errors": exc.errors()})
+    return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+_SOURCES = {("body",), ("query",), ("path",), ("header",)}
+
+
+def validation_response(errors: Any) -> Response[str]:
+    details = [{"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]} for err in errors]
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
     return error_response(400, "validation_error", f"invalid request: {summary}", details)
 

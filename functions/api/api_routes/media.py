@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from schemas.media import MediaItemOut, MediaListOut
 
 from api_routes.auth import current_tenant
 from mediabatch import container
-from mediabatch.errors import ValidationFailed
+from mediabatch.catalog.service import MAX_PAGE
 
 router = Router()
 
 
-@router.get("/api/v0/media/<media_id>")
-def get_media(media_id: str) -> dict[str, Any]:
-    return container.media_catalog().get(current_tenant(router).tenant_id, media_id)
+@router.get("/api/v0/media/<media_id>", summary="One media item", tags=["media"])
+def get_media(media_id: str) -> MediaItemOut:
+    return MediaItemOut.of(container.media_catalog().get(current_tenant(router).tenant_id, media_id))
 
 
-@router.get("/api/v0/media")
-def list_media() -> dict[str, Any]:
-    event = router.current_event
-    limit = event.get_query_string_value("limit", "50") or "50"
-    if not limit.isdigit():
-        raise ValidationFailed("limit must be an integer", details=[{"field": "limit", "message": "not an integer"}])
-    return container.media_catalog().list(
-        current_tenant(router).tenant_id,
-        folder=event.get_query_string_value("folder"),
-        limit=int(limit),
-        cursor=event.get_query_string_value("cursor"),
-    )
+@router.get("/api/v0/media", summary="List media items, newest first within a folder", tags=["media"])
+def list_media(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="items per page")] = 50,
+    folder: Annotated[str | None, Query(description="only items in this folder")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> MediaListOut:
+    page = container.media_catalog().list(current_tenant(router).tenant_id, folder=folder, limit=limit, cursor=cursor)
+    return MediaListOut.of(page)

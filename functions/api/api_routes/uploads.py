@@ -8,9 +8,11 @@ from email.policy import HTTP
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from schemas.media import MediaItemOut
 
 from api_routes.auth import current_tenant
 from mediabatch import container
+from mediabatch.catalog.models import LinkedMedia
 from mediabatch.errors import ValidationFailed
 from mediabatch.uploads.models import InitRequest
 
@@ -18,6 +20,8 @@ router = Router()
 
 
 def ok(data: Any) -> dict[str, Any]:
+    if isinstance(data, LinkedMedia):
+        data = MediaItemOut.of(data).model_dump(mode="json")
     return {"success": True, "data": data}
 
 

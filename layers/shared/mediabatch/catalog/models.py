@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -62,3 +63,28 @@ class MediaItem(BaseModel):
     created_at: str
     updated_at: str
     processing: Processing = Field(default_factory=Processing)
+
+
+@dataclass(frozen=True)
+class LinkedMedia:
+    """A media item with the links a reader needs (signed for a limited time)."""
+
+    item: MediaItem
+    download_url: str
+    thumbnail_url: str | None
+
+    @property
+    def relative_key(self) -> str:
+        """The storage key as the tenant sees it (without the internal `tenants/<id>/` prefix)."""
+        return self.item.storage_key.removeprefix(f"tenants/{self.item.tenant_id}/")
+
+    @property
+    def hls_playlist_key(self) -> str | None:
+        key = self.item.processing.hls_playlist_key
+        return key.removeprefix(f"tenants/{self.item.tenant_id}/") if key else None
+
+
+@dataclass(frozen=True)
+class MediaPage:
+    items: list[LinkedMedia]
+    next_cursor: str | None

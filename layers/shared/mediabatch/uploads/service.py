@@ -277,7 +277,7 @@ class UploadService:
                 # The completion that registered it may have died before starting processing;
                 # starting again is harmless (the execution is named after the media item).
                 self._processing.start(tenant_id, item.id)
-            return self._catalog.view(item)
+            return self._catalog.linked(item)  # type: ignore[return-value]  # typed by the uploads rework
         rec = self._reconcile(session)
         if rec.upload_gone:
             return self._finish_after_crash(session)
@@ -370,7 +370,7 @@ class UploadService:
             self._processing.start(session.tenant_id, item.id)
             if not session.is_chunked:
                 self._storage.delete([_upload_target(session)])  # else the staging lifecycle rule does
-        return self._catalog.get(session.tenant_id, session.file_id)
+        return self._catalog.get(session.tenant_id, session.file_id)  # type: ignore[return-value]
 
     def _discard_single(self, session: UploadSession) -> None:
         """A single-PUT file that cannot be registered is removed, so /retry offers it again."""
