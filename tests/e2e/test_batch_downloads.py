@@ -190,7 +190,9 @@ def test_large_direct_file_is_uploaded_while_it_downloads_and_arrives_intact(
     with MediaServer(tmp_path, throttle_bps=8 * 2**20) as server:
         created = api.create_batch(urls=[server.url("/big.mp4")]).json()
         seen_parts = 0
+        deadline = time.monotonic() + 120  # 40 MiB at 8 MiB/s takes about 5 s
         while (state := api.batch(created["batch_id"]))["status"] not in ("completed", "failed"):
+            assert time.monotonic() < deadline, f"batch still {state['status']} after 120 s"
             for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
                 if created["batch_id"] in upload["Key"]:
                     try:

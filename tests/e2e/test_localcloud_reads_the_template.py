@@ -4,9 +4,11 @@ throwaway template with new ones runs with no other change (`python -m localclou
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 
@@ -15,7 +17,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from localcloud.cloud import REPO_ROOT, free_port
+from localcloud.cloud import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -107,7 +109,6 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).strip() + "\n")
-    port, moto_port = free_port(), free_port()
     # A clean environment: the in-process cloud of this test session set AWS and table variables.
     inherited = ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")
     env = {k: v for k, v in os.environ.items() if k in inherited} | {"PYTHONPATH": str(REPO_ROOT)}
@@ -118,10 +119,10 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
             "localcloud",
             "--root",
             str(root),
+            # Port 0: the child binds what it is given and prints it, so no port chosen here can
+            # be taken by another process before the child binds it.
             "--port",
-            str(port),
-            "--moto-port",
-            str(moto_port),
+            "0",
             "--parameter-overrides",
             "Greeting=bonjour",
         ],
@@ -132,21 +133,25 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
         cwd=root,
     )
     assert proc.stdout is not None
+    # A reader thread, so the deadline holds even when the child prints nothing at all.
+    output: queue.Queue[str | None] = queue.Queue()
+    stdout = proc.stdout
+    threading.Thread(target=lambda: [*map(output.put, stdout), output.put(None)], daemon=True).start()
     lines: list[str] = []
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
+    while not lines or lines[-1].strip() != "ready":
+        try:
+            line = output.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
             break
         lines.append(line)
-        if line.strip() == "ready":
-            break
-    else:
-        proc.kill()
     if not lines or lines[-1].strip() != "ready":
         proc.kill()
         pytest.fail("local cloud did not start:\n" + "".join(lines))
-    yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{moto_port}"
+    urls = {key: line.split()[2] for line in lines for key in ("API:", "AWS:") if key in line.split()[:2]}
+    yield urls["API:"], urls["AWS:"]
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -193,4 +198,6 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
 
 def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str]) -> None:
     base, _ = throwaway
-    assert requests.get(f"{base}/nope", timeout=10).status_code == 404
+    response = requests.get(f"{base}/nope", timeout=10)
+    # A template without a catch-all route: API Gateway itself answers, with its own body.
+    assert response.status_code == 404 and response.json() == {"message": "Not Found"}

@@ -22,7 +22,7 @@ import requests
 
 from localcloud import LocalCloud
 from localcloud.cloud import REPO_ROOT
-from mediabatch.uploads.plan import MAX_FILE_BYTES, plan_upload
+from mediabatch.uploads.plan import MAX_FILE_BYTES
 from mediabatch_client import PartUploadError, UploadClient, UploadError, UploadProgress
 from tests.conftest import KEY_A
 from tests.support.media import MediaSet, make_sized_file
@@ -31,6 +31,16 @@ pytestmark = pytest.mark.e2e
 
 MiB = 2**20
 BIG_SIZE = 150 * MiB + 3 * MiB + 123  # over the 150 MiB single-PUT limit: 10 parts, the last one short
+# The documented part size (docs/limits.md), written here rather than asked of the server's own
+# planner, so a planner that drifted from the documentation fails these tests.
+PART = 16 * MiB
+PARTS = -(-BIG_SIZE // PART)  # 10
+
+
+def part_length(index: int) -> int:
+    return min(PART, BIG_SIZE - index * PART)
+
+
 SMALL_PAGE = 5  # URLs per answer where a test lowers the server's limit of 1000
 Fault = Callable[[str, str], "requests.Response | Exception | None"]
 
@@ -143,7 +153,6 @@ def test_a_small_file_goes_in_one_presigned_put(cloud: LocalCloud, media: MediaS
 
 
 def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(cloud: LocalCloud, big_file: Path) -> None:
-    plan = plan_upload(BIG_SIZE)
     lost = 3  # chunk 3 = S3 part 4: the network drops it every time
     together = threading.Barrier(2, timeout=30)  # the first two parts must be in flight at once
 
@@ -163,16 +172,16 @@ def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(cloud
     assert error.failed_chunks == [lost] and error.code == "parts_failed" and error.upload_id
     assert "connection reset" in error.causes[lost]
     assert session.part_numbers().count(lost + 1) == 3  # the first attempt and two retries
-    assert set(session.part_numbers()) == set(range(1, plan.total_chunks + 1))
+    assert set(session.part_numbers()) == set(range(1, PARTS + 1))
     assert not any(url.endswith(f"/complete/{error.upload_id}") for _, url, _ in session.calls)
-    assert seen[-1].chunks_done == plan.total_chunks - 1 and not seen[-1].completed
-    assert seen[-1].bytes_done == BIG_SIZE - plan.chunk_length(lost)
+    assert seen[-1].chunks_done == PARTS - 1 and not seen[-1].completed
+    assert seen[-1].bytes_done == BIG_SIZE - part_length(lost)
 
     # The seed's frontend flow from here, with a plain client: progress, complete, retry, PUT, complete.
     api = client_for(cloud)
     progress = api.progress(error.upload_id)
     assert (progress.status, progress.total_chunks, progress.completed_count) == ("uploading", 10, 9)
-    assert progress.uploaded_bytes == BIG_SIZE - plan.chunk_length(lost) and progress.progress < 100
+    assert progress.uploaded_bytes == BIG_SIZE - part_length(lost) and progress.progress < 100
 
     with pytest.raises(UploadError) as refused:
         api.complete(error.upload_id)
@@ -183,8 +192,8 @@ def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(cloud
     urls = api.retry_urls(error.upload_id)
     assert list(urls) == [lost]
     with open(big_file, "rb") as fh:
-        fh.seek(lost * plan.chunk_size)
-        chunk = fh.read(plan.chunk_length(lost))
+        fh.seek(lost * PART)
+        chunk = fh.read(part_length(lost))
     assert requests.put(urls[lost], data=chunk, timeout=60).status_code == 200
 
     assert api.progress(error.upload_id).status == "uploaded"
@@ -244,7 +253,7 @@ def test_an_interrupted_upload_is_resumed_by_a_fresh_client_from_its_upload_id(
     first = client_for(cloud)
     (session,) = first.init([big_file])
     assert session.is_chunked and session.total_chunks == 10 and session.presigned_urls_complete
-    assert session.chunk_size == plan_upload(BIG_SIZE).chunk_size and session.required_headers == {}
+    assert session.chunk_size == PART and session.required_headers == {}
     sent_before = [0, 2, 5, 9]  # then the process "dies": only these parts are in S3
     for index in sent_before:
         first.upload_chunk(session, big_file, index, session.presigned_urls[index])

@@ -117,7 +117,9 @@ def test_wrong_size_single_upload_is_refused_at_complete(api: Api) -> None:
     assert progress["failedChunks"] == [0] and progress["progress"] < 100
     retry = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}"))
     assert [r["chunkIndex"] for r in retry] == [0]
-    assert api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}").status_code == 409
+    refused = api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}")
+    assert refused.status_code == 409 and error(refused)["code"] == "missing_parts"
+    assert error(refused)["details"]["failedChunks"] == [0]
 
 
 def test_server_side_chunk_path_in_pieces_for_a_large_file(api: Api) -> None:
@@ -213,7 +215,7 @@ def test_unknown_and_foreign_upload_ids_are_404(api: Api, api_b: Api) -> None:
             data=b"0123456789",
             headers={"content-type": "application/octet-stream"},
         )
-        assert chunk.status_code == 404
+        assert chunk.status_code == 404 and error(chunk)["code"] == "upload_not_found"
 
 
 def test_bad_chunk_indexes_are_400(api: Api) -> None:
@@ -227,7 +229,7 @@ def test_bad_chunk_indexes_are_400(api: Api) -> None:
         )
         assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
     response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/-1", data=b"x")
-    assert response.status_code == 400
+    assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
 
 
 def test_the_largest_file_gets_a_first_page_of_urls_and_the_rest_through_retry(api: Api) -> None:
@@ -239,7 +241,9 @@ def test_the_largest_file_gets_a_first_page_of_urls_and_the_rest_through_retry(a
     assert len(session["presignedUrls"]) == 1000 and session["presignedUrlsComplete"] is False
     page = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=1000"))
     assert [p["chunkIndex"] for p in page] == list(range(1000))
-    assert api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=5000").status_code == 400
+    too_many = api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}?limit=5000")
+    assert too_many.status_code == 400 and error(too_many)["code"] == "validation_error"
+    assert "limit" in error(too_many)["message"]
 
 
 def test_a_video_without_audio_is_processed(api: Api, tmp_path) -> None:
@@ -278,7 +282,12 @@ def test_a_type_with_parameters_is_accepted_as_its_bare_type(api: Api, media: Me
     (session,) = data(init(api, [{"filename": "p.mp4", "size": len(clip), "type": "video/MP4; codecs=avc1"}]))
     assert session["requiredHeaders"] == {"Content-Type": "video/mp4"}
     requests.put(session["presignedUrls"][0], data=clip, headers=session["requiredHeaders"], timeout=30)
-    assert api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}").status_code == 200
+    completed = api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}")
+    assert completed.status_code == 200
+    item = data(completed)
+    assert item["content_type"] == "video/mp4" and item["size"] == len(clip)
+    stored = requests.get(item["download_url"], timeout=30)
+    assert stored.content == clip and stored.headers["Content-Type"] == "video/mp4"
 
 
 def test_a_wrong_content_type_can_be_uploaded_again(api: Api, media: MediaSet) -> None:

@@ -164,6 +164,10 @@ class BackgroundHTTPServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+        # A handler that crashed is a broken test server, and a test that passed through it
+        # proved nothing: fail the block (unless it is already failing for another reason).
+        if exc_type is None and self.errors:
+            raise AssertionError(f"{type(self).__name__} handler errors: {self.errors!r}")
 
     # -- info ----------------------------------------------------------------------
 
