@@ -8,13 +8,13 @@ from email.policy import HTTP
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from schemas.media import MediaItemOut
 
 from api_routes.auth import current_tenant
 from mediabatch import container
 from mediabatch.catalog.models import LinkedMedia
 from mediabatch.errors import ValidationFailed
 from mediabatch.uploads.models import InitRequest
+from schemas.media import MediaItemOut
 
 router = Router()
 
