@@ -142,11 +142,8 @@ def _report(result: UploadResult, out: TextIO) -> None:
     )
 
 
-def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    parser = _parser()
-    args = parser.parse_args(argv)
+def _checked_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Path]:
+    """The files to send; a usage error (exit status 2) for a missing option or file."""
     if not args.api or not args.key:
         parser.error("--api and --key are required (or $MEDIABATCH_API_URL and $MEDIABATCH_API_KEY)")
     if args.workers < 1:
@@ -155,36 +152,60 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"not a file: {', '.join(missing)}")
+    return paths
+
+
+def _run_command(
+    client: UploadClient, args: argparse.Namespace, paths: list[Path], seen: _Seen, err: TextIO
+) -> tuple[list[UploadResult], int]:
+    """Upload or resume: the completed files and how many failed (each told on `err`, with the
+    command that resumes it)."""
+    if args.command != "upload":
+        return [client.resume(args.upload_id, args.file, on_progress=seen)], 0
+    try:
+        return client.upload_files(paths, channel_id=args.channel, on_progress=seen), 0
+    except BatchUploadError as exc:
+        for path, error in exc.errors.items():
+            err.write(f"{path.name}\tFAILED\t{error}\n")
+            if error.upload_id:
+                err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} {path}\n")
+        return exc.results, len(exc.errors)
+
+
+def _finish(bar: ProgressBar | None) -> None:
+    if bar:
+        bar.finish()
+
+
+def _interrupted(seen: _Seen, err: TextIO) -> None:
+    """Ctrl-C: what was sent stays in S3, so say how to go on from there."""
+    err.write("interrupted; chunks already sent stay in S3 for a day. To continue:\n")
+    for progress in seen.unfinished():
+        err.write(f"  python -m mediabatch_client resume {progress.upload_id} {progress.path}\n")
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status (0 all uploaded, 1 some failed, 130 interrupted;
+    usage errors exit with 2 through argparse)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    args = parser.parse_args(argv)
+    paths = _checked_paths(parser, args)
     bar = None if args.quiet else ProgressBar(sum(p.stat().st_size for p in paths), len(paths), err)
     seen = _Seen(bar)
-    failed = 0
     with UploadClient(args.api, args.key, max_workers=args.workers, part_retries=max(0, args.retries)) as client:
         try:
-            if args.command == "upload":
-                try:
-                    results = client.upload_files(paths, channel_id=args.channel, on_progress=seen)
-                except BatchUploadError as exc:
-                    results, failed = exc.results, len(exc.errors)
-                    for path, error in exc.errors.items():
-                        err.write(f"{path.name}\tFAILED\t{error}\n")
-                        if error.upload_id:
-                            err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} {path}\n")
-            else:
-                results = [client.resume(args.upload_id, args.file, on_progress=seen)]
+            results, failed = _run_command(client, args, paths, seen, err)
         except UploadError as exc:
-            if bar:
-                bar.finish()
+            _finish(bar)
             err.write(f"error: {exc}\n")
             return 1
         except KeyboardInterrupt:
-            if bar:
-                bar.finish()
-            err.write("interrupted; chunks already sent stay in S3 for a day. To continue:\n")
-            for progress in seen.unfinished():
-                err.write(f"  python -m mediabatch_client resume {progress.upload_id} {progress.path}\n")
+            _finish(bar)
+            _interrupted(seen, err)
             return 130
-    if bar:
-        bar.finish()
+    _finish(bar)
     for result in results:
         _report(result, out)
     return 1 if failed else 0
