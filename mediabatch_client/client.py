@@ -280,6 +280,7 @@ class UploadClient:
         Scheduler(self.max_workers, send=self._sender().send, complete=self.complete).run(transfers)
 
     def _sender(self) -> ChunkSender:
+        """Built per call, so settings changed on the client between calls still apply."""
         return ChunkSender(self.http, self.timeout, self.part_retries, self._backoff)
 
     def _api(
@@ -307,4 +308,5 @@ class UploadClient:
         )
 
     def _backoff(self, attempt: int) -> float:
+        """Seconds before retry `attempt`, from this client's `retry_backoff`."""
         return backoff_delay(attempt, self.retry_backoff)
