@@ -15,16 +15,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = [
-    "FfmpegTools",
-    "MediaToolFailed",
-    "NotPlayableMedia",
-    "ProbeResult",
-]
+from mediabatch.processing.models import MediaToolFailed, NotPlayableMedia, ProbeResult
+
+__all__ = ["FfmpegTools"]
 
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg_%05d.ts"
@@ -69,30 +66,6 @@ _STDERR_TAIL_BYTES = 16 * 1024
 _MAX_REASON = 200
 
 
-class NotPlayableMedia(Exception):
-    """The input is not a playable video (`str()` is a user-facing reason)."""
-
-
-class MediaToolFailed(Exception):
-    """ffmpeg/ffprobe failed for another reason (timeout, missing binary, input not reachable,
-    disk full): not the upload's fault, so a retry may succeed."""
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    duration_seconds: float | None
-    width: int | None  # as displayed (rotation applied)
-    height: int | None
-    video_codec: str | None
-    audio_codec: str | None
-    format_name: str | None
-    bit_rate: int | None
-    rotation: int = 0  # display rotation in degrees: 0, 90, 180 or 270
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @dataclass(frozen=True)
 class _Completed:
     returncode: int
@@ -101,6 +74,8 @@ class _Completed:
 
 
 class FfmpegTools:
+    """The processing domain's MediaTools, with ffmpeg and ffprobe."""
+
     def __init__(self, ffmpeg: str = "ffmpeg", ffprobe: str = "ffprobe", timeout_seconds: float = 600.0) -> None:
         if timeout_seconds <= 0:
             raise ValueError("timeout_seconds must be positive")
