@@ -201,7 +201,7 @@ class LocalCloud:
         if not any("TABLE_NAME" in fn.environment for fn in self.provisioned.functions.all()):
             return
         from mediabatch import container
-        from mediabatch.tenants import new_api_key
+        from mediabatch.tenants.api_keys import new_api_key
 
         spec = self.api_keys_spec if self.api_keys_spec is not None else os.environ.get("MEDIABATCH_API_KEYS", "")
         pairs = [p.strip() for p in spec.split(",") if p.strip()]

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mediabatch import container
-from mediabatch.tenants import Tenant
+from mediabatch.tenants.models import Tenant
 
 PUBLIC_PATHS = frozenset({"/health"})
 

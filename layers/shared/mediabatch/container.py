@@ -28,10 +28,11 @@ from mediabatch.downloads.job_runner import DownloadJobRunner
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import Settings, get_settings
-from mediabatch.tenants import TenantService
+from mediabatch.tenants.service import TenantService
 from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
-from mediabatch.webhook_delivery import WebhookDeliveryService
+from mediabatch.webhooks.delivery import WebhookDeliveryService
+from mediabatch.webhooks.models import RetryBackoff
 
 
 def settings() -> Settings:
@@ -94,6 +95,11 @@ def media_processing_orchestrator() -> MediaProcessingOrchestrator:
 @lru_cache(maxsize=1)
 def delivery_queue() -> DeliveryQueue:
     return DeliveryQueue(settings().webhook_queue_url, aws("sqs"))
+
+
+@lru_cache(maxsize=1)
+def safe_http_client() -> SafeHttpClient:
+    return SafeHttpClient(url_policy())
 
 
 @lru_cache(maxsize=1)
@@ -169,7 +175,12 @@ def webhook_delivery_service() -> WebhookDeliveryService:
         batch = store.get_batch(tenant_id, batch_id)
         return batch.options.webhook_url if batch else None
 
-    return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()), webhook_url_of)
+    return WebhookDeliveryService(tenant_service(), safe_http_client(), webhook_url_of)
+
+
+@lru_cache(maxsize=1)
+def webhook_backoff() -> RetryBackoff:
+    return RetryBackoff(settings().webhook_backoff_base_seconds)
 
 
 def reset() -> None:
