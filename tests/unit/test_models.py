@@ -158,6 +158,13 @@ def test_a_batch_event_reports_every_counter_and_no_webhook_url() -> None:
     }
     assert "webhook_url" not in str(detail) and "secret-token" not in str(detail)
     assert set(detail) - {"created_at", "started_at", "completed_at", "duration_sec", "error"} == {
-        "batch_id", "tenant_id", "status", "total_jobs", "completed_jobs", "failed_jobs", "running_jobs",
-        "queued_jobs", "cancelled_jobs",
+        "batch_id",
+        "tenant_id",
+        "status",
+        "total_jobs",
+        "completed_jobs",
+        "failed_jobs",
+        "running_jobs",
+        "queued_jobs",
+        "cancelled_jobs",
     }
