@@ -9,9 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
 from mediabatch.adapters.aws import client, reset_clients
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.adapters.dynamodb.media_items import MediaItemTable
+from mediabatch.adapters.dynamodb.storage_keys import StorageKeyTable
 from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.adapters.dynamodb.upload_sessions import UploadSessionTable
 from mediabatch.adapters.eventbridge.publisher import EventPublisher
@@ -23,8 +26,7 @@ from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator, MediaP
 from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
 from mediabatch.catalog.service import MediaCatalog
 from mediabatch.downloads.finalizer import BatchFinalizer
-from mediabatch.downloads.idempotent import CreateBatch, idempotent_batch_creation
-from mediabatch.downloads.job_runner import DownloadJobRunner
+from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import Settings, get_settings
@@ -54,6 +56,17 @@ def url_policy() -> UrlPolicy:
 @lru_cache(maxsize=1)
 def batch_table() -> BatchTable:
     return BatchTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def storage_key_table() -> StorageKeyTable:
+    return StorageKeyTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """Where the API remembers Idempotency-Keys (functions/api/api_routes/idempotency.py)."""
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name, boto3_client=aws("dynamodb"))
 
 
 @lru_cache(maxsize=1)
@@ -136,11 +149,6 @@ def batch_download_service() -> BatchDownloadService:
 
 
 @lru_cache(maxsize=1)
-def create_batch() -> CreateBatch:
-    return idempotent_batch_creation(batch_download_service(), settings().idempotency_table_name, aws("dynamodb"))
-
-
-@lru_cache(maxsize=1)
 def media_catalog() -> MediaCatalog:
     return MediaCatalog(media_item_table(), media_bucket())
 
@@ -164,7 +172,15 @@ def media_processor() -> MediaProcessor:
 
 @lru_cache(maxsize=1)
 def download_job_runner() -> DownloadJobRunner:
-    return DownloadJobRunner(batch_table(), media_bucket(), ytdlp_downloader(), batch_finalizer(), settings())
+    s = settings()
+    limits = JobLimits(
+        job_timeout_seconds=float(s.job_timeout_seconds),
+        safety_margin_seconds=float(s.lambda_safety_margin_seconds),
+        work_dir=s.work_dir,
+    )
+    return DownloadJobRunner(
+        batch_table(), storage_key_table(), media_bucket(), ytdlp_downloader(), batch_finalizer(), limits
+    )
 
 
 @lru_cache(maxsize=1)
