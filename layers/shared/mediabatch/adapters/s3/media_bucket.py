@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mimetypes
 import os
 import queue
 import threading
@@ -16,43 +15,12 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from mediabatch.errors import Conflict
+from mediabatch.media_types import guess_content_type as guess_content_type  # re-exported: downloads use it
 
 # 16 MiB parts x 4 threads: bounded memory whatever the file size (bench/download_memory.py).
 _TRANSFER = TransferConfig(
     multipart_threshold=16 * 2**20, multipart_chunksize=16 * 2**20, max_concurrency=4, use_threads=True
 )
-
-
-_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4v": "video/x-m4v",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-    ".mkv": "video/x-matroska",
-    ".avi": "video/x-msvideo",
-    ".mpg": "video/mpeg",
-    ".mpeg": "video/mpeg",
-    ".ts": "video/mp2t",
-    ".m2ts": "video/mp2t",
-    ".3gp": "video/3gpp",
-    ".ogv": "video/ogg",
-    ".flv": "video/x-flv",
-    ".wmv": "video/x-ms-wmv",
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".jpg": "image/jpeg",
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".m4a": "audio/mp4",
-    ".mp3": "audio/mpeg",
-}
-
-
-def guess_content_type(filename: str) -> str:
-    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix in _TYPES:
-        return _TYPES[suffix]
-    guessed, _ = mimetypes.guess_type(filename)
-    return guessed or "application/octet-stream"
 
 
 class MediaBucket:
