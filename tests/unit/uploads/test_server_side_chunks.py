@@ -90,13 +90,20 @@ def test_a_small_file_must_come_whole(uploads: Uploads) -> None:
     assert refused.value.code == "invalid_piece"
 
 
+@pytest.mark.parametrize("index, offset", [(-1, 0), (0, -1)])
+def test_a_negative_index_or_offset_is_refused_before_any_lookup(uploads: Uploads, index: int, offset: int) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        uploads.service.put_chunk("t1", "00000000-0000-0000-0000-000000000000", index, offset, b"x")
+    assert refused.value.code == "invalid_chunk_index"
+
+
 def test_a_piece_over_the_request_budget_is_too_large(uploads: Uploads, big: InitializedUpload) -> None:
     with pytest.raises(PayloadTooLarge) as refused:
         put(uploads, big, 0, 0, b"\0" * (SERVER_PIECE_MAX_BYTES + 1))
     assert refused.value.code == "piece_too_large"
 
 
-@pytest.mark.parametrize("index", [-1, 4, 99])
+@pytest.mark.parametrize("index", [4, 99])
 def test_a_chunk_index_out_of_range_is_refused(uploads: Uploads, big: InitializedUpload, index: int) -> None:
     with pytest.raises(ValidationFailed) as refused:
         put(uploads, big, index, 0, b"x")
@@ -105,7 +112,7 @@ def test_a_chunk_index_out_of_range_is_refused(uploads: Uploads, big: Initialize
 
 @pytest.mark.parametrize(
     "index, offset, length",
-    [(0, 0, 0), (0, -1, 10), (0, MiB - 5, 10), (3, MiB // 2, 1), (3, 0, MiB // 2 + 1)],
+    [(0, 0, 0), (0, MiB - 5, 10), (3, MiB // 2, 1), (3, 0, MiB // 2 + 1)],
 )
 def test_a_piece_that_does_not_fit_its_chunk_is_refused(
     uploads: Uploads, big: InitializedUpload, index: int, offset: int, length: int

@@ -22,6 +22,8 @@ class PieceAssembler:
         self._storage = storage
 
     def put_chunk(self, tenant_id: str, upload_id: str, chunk_index: int, offset: int, body: bytes) -> ChunkReceipt:
+        if chunk_index < 0 or offset < 0:
+            raise ValidationFailed("chunkIndex and offset must be non-negative integers", code="invalid_chunk_index")
         session = load_session(self._sessions, tenant_id, upload_id)
         if session.status is UploadStatus.COMPLETED:
             raise Conflict("this upload is already completed", code="upload_completed")
