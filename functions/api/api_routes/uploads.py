@@ -45,14 +45,13 @@ def put_chunk(
 
 
 @router.get("/api/v1/videos/batch/progress/<upload_id>", summary="Progress of one upload", tags=TAGS)
-def progress(upload_id: str) -> Envelope[UploadProgressOut]:
-    return Envelope(
-        data=UploadProgressOut.of(container.upload_service().progress(current_tenant(router).tenant_id, upload_id))
-    )
+def get_progress(upload_id: str) -> Envelope[UploadProgressOut]:
+    progress = container.upload_service().progress(current_tenant(router).tenant_id, upload_id)
+    return Envelope(data=UploadProgressOut.of(progress))
 
 
 @router.post("/api/v1/videos/batch/retry/<upload_id>", summary="Fresh URLs for the chunks still lacking", tags=TAGS)
-def retry(
+def retry_chunks(
     upload_id: str,
     limit: Annotated[int | None, Query(description="at most this many URLs (1-1000, the default)")] = None,
     after: Annotated[int | None, Query(ge=0, description="only chunks after this index (a cursor)")] = None,
@@ -62,10 +61,9 @@ def retry(
 
 
 @router.post("/api/v1/videos/batch/complete/<upload_id>", summary="Register the uploaded file", tags=TAGS)
-def complete(upload_id: str) -> Envelope[MediaItemOut]:
-    return Envelope(
-        data=MediaItemOut.of(container.upload_service().complete(current_tenant(router).tenant_id, upload_id))
-    )
+def complete_upload(upload_id: str) -> Envelope[MediaItemOut]:
+    media = container.upload_service().complete(current_tenant(router).tenant_id, upload_id)
+    return Envelope(data=MediaItemOut.of(media))
 
 
 def raw_body(r: Router) -> bytes:
