@@ -155,8 +155,10 @@ def media_catalog() -> MediaCatalog:
 
 @lru_cache(maxsize=1)
 def upload_service() -> UploadService:
+    sessions = upload_session_table()
     return UploadService(
-        upload_session_table(),
+        sessions,
+        sessions,  # the same table keeps the server-side chunk pieces
         media_bucket(),
         media_catalog(),
         event_publisher(),

@@ -11,9 +11,9 @@ from typing import Any
 
 from mediabatch.catalog.models import MediaItem, ProcessingState
 from mediabatch.catalog.service import build_item
-from mediabatch.content_types import guess_content_type
 from mediabatch.downloads.models import BatchRecord, DownloadFailed, DownloadResult, FileInfo, JobRecord, Subtitle
 from mediabatch.downloads.ports import MediaFileStorage, ProgressiveUpload, StorageKeyRegistry
+from mediabatch.media_types import guess_content_type
 from mediabatch.paths import render_path, sanitize_component, tenant_key, with_suffix
 
 MAX_KEY_ATTEMPTS = 50

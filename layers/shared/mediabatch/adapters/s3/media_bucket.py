@@ -11,8 +11,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.s3.progressive_upload import ProgressiveUpload
-from mediabatch.content_types import guess_content_type as guess_content_type  # re-exported for uploads
 from mediabatch.errors import Conflict
+from mediabatch.media_types import guess_content_type
 
 # 16 MiB parts x 4 threads: bounded memory whatever the file size (bench/download_memory.py).
 _TRANSFER = TransferConfig(

@@ -1,4 +1,4 @@
-"""Content types from file names (what S3 serves a file as, and what kind of media it is)."""
+"""Content types from file names: pure, so the domain and the storage adapters share one table."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ _TYPES = {
 
 
 def guess_content_type(filename: str) -> str:
+    """The media types this service deals in first (platforms' `mimetypes` tables differ on
+    them), then the platform's guess, then `application/octet-stream`."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix in _TYPES:
         return _TYPES[suffix]
