@@ -228,7 +228,10 @@ def test_bad_chunk_indexes_are_400(api: Api) -> None:
             headers={"content-type": "application/octet-stream"},
         )
         assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
-    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/-1", data=b"x")
+    for bad in ("-1", "abc", "1.5"):
+        response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/{bad}", data=b"x")
+        assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index", bad
+    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/0?offset=x", data=b"x")
     assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
 
 

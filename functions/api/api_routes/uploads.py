@@ -34,12 +34,12 @@ def init_uploads(request: Annotated[InitRequest, Body()]) -> Envelope[list[Uploa
 )
 def put_chunk(
     upload_id: str,
-    chunk_index: int,
-    offset: Annotated[int, Query(description="where this piece starts within the chunk")] = 0,
+    chunk_index: str,
+    offset: Annotated[str, Query(description="where this piece starts within the chunk (bytes)")] = "0",
 ) -> Envelope[ChunkReceiptOut]:
     body = chunk_body(router.current_event.headers.get("content-type", ""), raw_body(router))
     receipt = container.upload_service().put_chunk(
-        current_tenant(router).tenant_id, upload_id, chunk_index, offset, body
+        current_tenant(router).tenant_id, upload_id, non_negative(chunk_index), non_negative(offset), body
     )
     return Envelope(data=ChunkReceiptOut.of(receipt))
 
@@ -84,3 +84,10 @@ def chunk_body(content_type: str, body: bytes) -> bytes:
             payload = part.get_payload(decode=True)
             return payload if isinstance(payload, bytes) else b""
     raise ValidationFailed("multipart body has no 'chunk' field", code="invalid_piece")
+
+
+def non_negative(text: str) -> int:
+    """chunkIndex and offset keep their documented code (`invalid_chunk_index`), whatever is wrong."""
+    if not text.isdigit():
+        raise ValidationFailed("chunkIndex and offset must be non-negative integers", code="invalid_chunk_index")
+    return int(text)
