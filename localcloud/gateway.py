@@ -161,8 +161,7 @@ class HttpApiGateway:
         body before reading the answer (most do) would otherwise see its connection reset. The
         connection closes afterwards; past MAX_DRAIN_BYTES it closes without waiting."""
         headers, body = _too_large(f"the request body exceeds API Gateway's {MAX_PAYLOAD_BYTES // 2**20} MB limit")
-        self._send(req, 413, {**self._cors_headers(preflight=False), **headers, "connection": "close"}, body)
-        req.close_connection = True
+        self._send(req, 413, {**self._cors_headers(preflight=False), **headers}, body, close=True)
         remaining = min(length, MAX_DRAIN_BYTES)
         try:
             req.connection.settimeout(DRAIN_TIMEOUT_S)
@@ -258,12 +257,16 @@ class HttpApiGateway:
         return headers
 
     @staticmethod
-    def _send(req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    def _send(
+        req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, *, close: bool = False
+    ) -> None:
         req.send_response(status)
         for k, v in headers.items():
-            if k != "content-length" and (k != "connection" or v == "close"):
+            if k not in ("content-length", "connection"):
                 req.send_header(k, v)
         req.send_header("content-length", str(len(body)))
+        if close:
+            req.send_header("connection", "close")  # also makes the handler close it afterwards
         req.end_headers()
         if req.command != "HEAD":
             req.wfile.write(body)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi import swagger_ui as swagger_assets
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
 from api_routes.auth import PUBLIC_PATHS
@@ -122,7 +123,7 @@ def document_json(app: APIGatewayHttpResolver) -> str:
 
 @functools.cache
 def swagger_html(app: APIGatewayHttpResolver) -> str:
-    assets = Path(generate_swagger_html.__code__.co_filename).parent
+    assets = Path(swagger_assets.__file__).parent  # Powertools ships Swagger UI's bundle
     return generate_swagger_html(
         document_json(app).replace("</", "<\\/"),  # the spec sits in a <script>
         (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
