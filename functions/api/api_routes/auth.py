@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from mediabatch import container
 from mediabatch.tenants.models import Tenant
 
-PUBLIC_PATHS = frozenset({"/health"})
+# No key needed: the liveness probe and the API's own description (OpenAPI, Swagger UI).
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 
 
 def api_key_from(headers: dict[str, str]) -> str | None:
