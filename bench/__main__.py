@@ -84,7 +84,7 @@ def _run_each(names: list[str], quick: bool) -> tuple[list[BenchResult], list[st
             continue
         result = BenchResult(**json.loads(out.read_text()))
         results.append(result)
-        print(f"  code: commit {result.commit}, hash {result.code_hash} ({result.code_files} files)")
+        print(f"  {result.title}\n  code: commit {result.commit}, hash {result.code_hash} ({result.code_files} files)")
         for label, value in result.figures:
             print(f"  {label}: {value}")
         print(f"  target: {result.target} -> {'met' if result.met else 'MISSED'} ({result.seconds:.0f} s)", flush=True)

@@ -351,7 +351,7 @@ def run(quick: bool = False) -> BenchResult:
         row(
             "client",
             f"UploadClient.upload_file ({CLIENT_WORKERS} workers; POST /init, {plan.total_chunks} presigned "
-            f"{plan.chunk_size // MiB} MiB part PUTs, POST /complete)",
+            f"{_label(plan.chunk_size)} part PUT{'s' if plan.total_chunks != 1 else ''}, POST /complete)",
         ),
         (
             "**Throughput ratio** (boto3 defaults time / client time, whole call)",
