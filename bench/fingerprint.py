@@ -183,6 +183,7 @@ UPLOAD = (
     "layers/shared/mediabatch/**/*.py",
     "!layers/shared/mediabatch/downloads/**",
     "!layers/shared/mediabatch/adapters/ytdlp/**",
+    "!layers/shared/mediabatch/adapters/dynamodb/batch*",
     "functions/**/*.py",
     "!functions/download_job/**",
     "!functions/finalize_batch/**",
