@@ -9,9 +9,9 @@ at a time (five rounds of ten):
   takes than its download alone. Both runs keep ten jobs in flight, so each of the ten slots
   runs five jobs back to back in both; the difference per slot, split over its five jobs, is
   what orchestration adds to every one of them (50 jobs / 5 rounds = ten times the throughput
-  cost). The phase
-  tracer's function wall minus download is shown beside it: the part spent inside the job's
-  own function (the rest is the API, Step Functions dispatch, events, finalisation, polling).
+  cost). The phase tracer's function wall minus download is shown beside it: the part spent
+  inside the job's own function (the rest is the API, Step Functions dispatch, events,
+  finalisation, polling).
 
 The pure download time is measured in the same run by the product's own downloader
 (mediabatch YtDlpDownloader, the exact code a job runs) called directly, 10 threads at a time
