@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -18,8 +17,18 @@ from schemas.batches import BatchOut, BatchSummaryOut
 router = Router()
 
 
-@router.post("/api/v1/batch/download", summary="Download up to 100 URLs as one batch", tags=["batches"])
-def create_batch(request: Annotated[BatchDownloadRequest, Body()]) -> Response[str]:
+@router.post(
+    "/api/v1/batch/download",
+    summary="Download up to 100 URLs as one batch",
+    tags=["batches"],
+    responses={
+        202: {
+            "description": "Accepted: the batch is queued; poll the URL in the Location header",
+            "content": {"application/json": {"model": BatchSummaryOut}},
+        }
+    },
+)
+def create_batch(request: Annotated[BatchDownloadRequest, Body()]) -> Response[BatchSummaryOut]:
     tenant_id = current_tenant(router).tenant_id
     summary = run_idempotent(
         "batch.create",
@@ -34,7 +43,7 @@ def create_batch(request: Annotated[BatchDownloadRequest, Body()]) -> Response[s
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(summary),
+        body=BatchSummaryOut.model_validate(summary),
         headers={"Location": f"/api/v1/batch/{summary['batch_id']}"},
     )
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from api_routes.auth import current_tenant
+from api_routes.idempotency import run_idempotent
 from mediabatch import container
 from mediabatch.errors import ValidationFailed
 from mediabatch.uploads.models import InitRequest
@@ -23,8 +24,23 @@ TAGS = ["uploads"]
 
 @router.post("/api/v1/videos/batch/init", summary="Open uploads for up to 5 files", tags=TAGS)
 def init_uploads(request: Annotated[InitRequest, Body()]) -> Envelope[list[UploadSessionOut]]:
-    uploads = container.upload_service().init(current_tenant(router).tenant_id, request)
-    return Envelope(data=[UploadSessionOut.of(u) for u in uploads])
+    """With `Idempotency-Key`, a retried init answers the sessions of the first one (their URLs may
+    have expired by then: `/retry` signs fresh ones) instead of opening new ones."""
+    tenant_id = current_tenant(router).tenant_id
+
+    def init() -> dict[str, Any]:
+        uploads = container.upload_service().init(tenant_id, request)
+        return Envelope(data=[UploadSessionOut.of(u) for u in uploads]).model_dump(mode="json", by_alias=True)
+
+    body = run_idempotent(
+        "uploads.init",
+        tenant_id,
+        idempotency_key(),
+        request.model_dump(mode="json"),
+        init,
+        lambda_context=router.lambda_context,
+    )
+    return Envelope[list[UploadSessionOut]].model_validate(body)
 
 
 @router.post(
@@ -62,8 +78,25 @@ def retry_chunks(
 
 @router.post("/api/v1/videos/batch/complete/<upload_id>", summary="Register the uploaded file", tags=TAGS)
 def complete_upload(upload_id: str) -> Envelope[MediaItemOut]:
-    media = container.upload_service().complete(current_tenant(router).tenant_id, upload_id)
-    return Envelope(data=MediaItemOut.of(media))
+    tenant_id = current_tenant(router).tenant_id
+
+    def complete() -> dict[str, Any]:
+        media = container.upload_service().complete(tenant_id, upload_id)
+        return Envelope(data=MediaItemOut.of(media)).model_dump(mode="json", by_alias=True)
+
+    body = run_idempotent(
+        "uploads.complete",
+        tenant_id,
+        idempotency_key(),
+        {"upload_id": upload_id},
+        complete,
+        lambda_context=router.lambda_context,
+    )
+    return Envelope[MediaItemOut].model_validate(body)
+
+
+def idempotency_key() -> str | None:
+    return router.current_event.headers.get("idempotency-key")
 
 
 def raw_body(r: Router) -> bytes:
