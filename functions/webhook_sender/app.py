@@ -1,4 +1,5 @@
-"""SQS consumer: deliver signed webhooks; retry later with backoff, dead-letter at the end."""
+"""SQS consumer: fan product events out to their endpoints, deliver signed webhooks one endpoint
+at a time; retry later with backoff, dead-letter at the end."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
+from mediabatch.webhooks.models import WebhookEvent, parse_queue_message
 
 logger = Logger()
 tracer = Tracer()
@@ -30,11 +32,18 @@ MIN_SECONDS_PER_ATTEMPT = 15
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
-    """Powertools passes the invocation's context (it looks for a `lambda_context` parameter)."""
+    """Powertools passes the invocation's context (it looks for a `lambda_context` parameter).
+    An EventBridge event is fanned out into one delivery message per endpoint; a delivery
+    message is one attempt at one endpoint, retried on its own."""
     if lambda_context is not None and lambda_context.get_remaining_time_in_millis() < MIN_SECONDS_PER_ATTEMPT * 1000:
         raise DeliveryFailed("not enough time left in this invocation; the message comes back")
-    event = json.loads(record.body)
-    outcome = container.webhook_delivery_service().deliver(event)
+    message = parse_queue_message(json.loads(record.body))
+    if isinstance(message, WebhookEvent):
+        tasks = container.webhook_fan_out().fan_out(message)
+        metrics.add_metric(name="WebhookFannedOut", unit=MetricUnit.Count, value=len(tasks))
+        return
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    outcome = container.webhook_delivery_service().deliver(message, receive_count)
     if outcome.delivered:
         metrics.add_metric(name="WebhookDelivered", unit=MetricUnit.Count, value=1)
         return
@@ -42,7 +51,6 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         metrics.add_metric(name="WebhookDropped", unit=MetricUnit.Count, value=1)
         logger.warning("webhook not delivered, not retryable", extra={"reason": outcome.reason})
         return
-    receive_count = int(record.attributes.approximate_receive_count or 1)
     delay = container.webhook_backoff().delay_for(receive_count)
     container.delivery_queue().postpone(record.receipt_handle, delay)
     metrics.add_metric(name="WebhookRetried", unit=MetricUnit.Count, value=1)

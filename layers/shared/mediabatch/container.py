@@ -6,6 +6,7 @@ clients are passed in here, from the one typed `Settings`."""
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +18,8 @@ from mediabatch.adapters.dynamodb.media_items import MediaItemTable
 from mediabatch.adapters.dynamodb.storage_keys import StorageKeyTable
 from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.adapters.dynamodb.upload_sessions import UploadSessionTable
+from mediabatch.adapters.dynamodb.webhook_deliveries import WebhookDeliveryTable
+from mediabatch.adapters.dynamodb.webhook_subscriptions import WebhookSubscriptionTable
 from mediabatch.adapters.eventbridge.publisher import EventPublisher
 from mediabatch.adapters.ffmpeg.tools import FfmpegTools
 from mediabatch.adapters.http.safe_client import SafeHttpClient
@@ -34,7 +37,10 @@ from mediabatch.tenants.service import TenantService
 from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
 from mediabatch.webhooks.delivery import WebhookDeliveryService
+from mediabatch.webhooks.delivery_log import RETENTION_DAYS, DeliveryLogService
+from mediabatch.webhooks.fanout import WebhookFanOut
 from mediabatch.webhooks.models import RetryBackoff
+from mediabatch.webhooks.subscriptions import WebhookSubscriptionService
 
 
 def settings() -> Settings:
@@ -186,14 +192,47 @@ def download_job_runner() -> DownloadJobRunner:
 
 
 @lru_cache(maxsize=1)
+def webhook_subscription_table() -> WebhookSubscriptionTable:
+    return WebhookSubscriptionTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def webhook_delivery_table() -> WebhookDeliveryTable:
+    return WebhookDeliveryTable(
+        settings().table_name, aws("dynamodb"), retention_seconds=RETENTION_DAYS * 86400, clock=time.time
+    )
+
+
+def _batch_webhook_url(tenant_id: str, batch_id: str) -> str | None:
+    batch = batch_table().get_batch(tenant_id, batch_id)
+    return batch.options.webhook_url if batch else None
+
+
+@lru_cache(maxsize=1)
 def webhook_delivery_service() -> WebhookDeliveryService:
-    store = batch_table()
+    return WebhookDeliveryService(
+        tenant_service(),
+        safe_http_client(),
+        _batch_webhook_url,
+        webhook_subscription_table(),
+        webhook_delivery_table(),
+        max_attempts=settings().webhook_max_attempts,
+    )
 
-    def webhook_url_of(tenant_id: str, batch_id: str) -> str | None:
-        batch = store.get_batch(tenant_id, batch_id)
-        return batch.options.webhook_url if batch else None
 
-    return WebhookDeliveryService(tenant_service(), safe_http_client(), webhook_url_of)
+@lru_cache(maxsize=1)
+def webhook_fan_out() -> WebhookFanOut:
+    return WebhookFanOut(webhook_subscription_table(), delivery_queue(), _batch_webhook_url)
+
+
+@lru_cache(maxsize=1)
+def webhook_subscription_service() -> WebhookSubscriptionService:
+    return WebhookSubscriptionService(webhook_subscription_table(), url_policy())
+
+
+@lru_cache(maxsize=1)
+def webhook_delivery_log() -> DeliveryLogService:
+    return DeliveryLogService(webhook_subscription_table(), webhook_delivery_table(), delivery_queue())
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     progress_write_interval_seconds: float = 1.0
     webhook_backoff_base_seconds: int = 30
     webhook_queue_url: str = ""
+    webhook_max_attempts: int = 6
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +57,7 @@ class Settings(BaseModel):
             work_dir=e.get("MEDIABATCH_WORK_DIR", "/tmp"),
             webhook_backoff_base_seconds=int(e.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30")),
             webhook_queue_url=e.get("WEBHOOK_QUEUE_URL", ""),
+            webhook_max_attempts=int(e.get("WEBHOOK_MAX_ATTEMPTS", "6")),
         )
 
 

@@ -10,25 +10,27 @@ import pytest
 
 from mediabatch.errors import UnsafeUrl
 from mediabatch.webhooks.delivery import WebhookDeliveryService
-from mediabatch.webhooks.models import PostResult, RetryBackoff
+from mediabatch.webhooks.models import BATCH_ENDPOINT, DeliveryTask, PostResult, RetryBackoff, WebhookEvent
 from mediabatch.webhooks.signing import new_secret, verify
-from tests.fakes.webhooks import FixedSecrets, RecordingPoster, WebhookUrls
+from tests.fakes.webhooks import FixedSecrets, InMemoryDeliveryLog, InMemorySubscriptions, RecordingPoster, WebhookUrls
 
 NOW = 1_700_000_000
 URL = "https://hooks.example/batch-done"
 SECRET = new_secret()
 
 
-def batch_event(batch_id: str = "batch_1", tenant_id: str | None = "tenant-a") -> dict[str, object]:
+def batch_event(batch_id: str = "batch_1", tenant_id: str = "tenant-a") -> DeliveryTask:
+    """The delivery of a batch event to the batch's own webhook_url."""
     detail: dict[str, object] = {"batch_id": batch_id, "status": "completed", "completed_jobs": 3, "total_jobs": 3}
-    if tenant_id is not None:
-        detail["tenant_id"] = tenant_id
-    return {
+    detail["tenant_id"] = tenant_id
+    event = {
+        "id": "evt-1",
         "source": "mediabatch",
         "detail-type": "batch.completed",
         "time": "2026-11-30T10:00:00Z",
         "detail": detail,
     }
+    return DeliveryTask.of(tenant_id, BATCH_ENDPOINT, WebhookEvent.from_eventbridge(event))
 
 
 @pytest.fixture
@@ -42,6 +44,9 @@ def service(poster: RecordingPoster) -> WebhookDeliveryService:
         FixedSecrets({"tenant-a": SECRET}),
         poster,
         WebhookUrls({("tenant-a", "batch_1"): URL}),
+        InMemorySubscriptions(),
+        InMemoryDeliveryLog(),
+        max_attempts=3,
         clock=lambda: NOW + 0.7,
     )
 
@@ -115,13 +120,13 @@ def test_client_errors_and_redirects_are_final(
     assert (outcome.delivered, outcome.retry, outcome.reason) == (False, False, f"HTTP {status}")
 
 
-@pytest.mark.parametrize("event", [batch_event("batch_without_url"), batch_event(tenant_id=None)])
+@pytest.mark.parametrize("task", [batch_event("batch_without_url"), batch_event(tenant_id="tenant-b")])
 def test_a_batch_without_a_webhook_url_is_neither_posted_nor_retried(
-    service: WebhookDeliveryService, poster: RecordingPoster, event: dict[str, object]
+    service: WebhookDeliveryService, poster: RecordingPoster, task: DeliveryTask
 ) -> None:
-    outcome = service.deliver(event)
+    outcome = service.deliver(task)
 
-    assert (outcome.delivered, outcome.retry, outcome.reason) == (False, False, "no webhook_url")
+    assert (outcome.delivered, outcome.retry, outcome.reason) == (False, False, "no endpoint")
     assert poster.posted == []
 
 
