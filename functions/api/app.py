@@ -13,7 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from api_routes import auth, batches, health, media, uploads, webhooks
+from api_routes import audit, auth, batches, health, media, operations, uploads, webhooks
 from api_routes.errors import error_response, status_for
 from mediabatch.errors import DomainError
 
@@ -33,6 +33,8 @@ app.include_router(batches.router)
 app.include_router(webhooks.router)
 app.include_router(uploads.router)
 app.include_router(media.router)
+app.include_router(operations.router)
+app.include_router(audit.router)
 
 
 @app.exception_handler(DomainError)

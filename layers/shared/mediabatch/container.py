@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from mediabatch.adapters.aws import client, reset_clients
+from mediabatch.adapters.dynamodb.audit_log import AuditLogTable
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.adapters.dynamodb.media_items import MediaItemTable
 from mediabatch.adapters.dynamodb.tenants import TenantTable
@@ -26,6 +27,7 @@ from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.idempotent import CreateBatch, idempotent_batch_creation
 from mediabatch.downloads.job_runner import DownloadJobRunner
 from mediabatch.downloads.service import BatchDownloadService
+from mediabatch.operations.service import MediaOperations
 from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import Settings, get_settings
 from mediabatch.tenants import TenantService
@@ -170,6 +172,16 @@ def webhook_delivery_service() -> WebhookDeliveryService:
         return batch.options.webhook_url if batch else None
 
     return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()), webhook_url_of)
+
+
+@lru_cache(maxsize=1)
+def audit_log_table() -> AuditLogTable:
+    return AuditLogTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def media_operations() -> MediaOperations:
+    return MediaOperations(media_item_table(), media_bucket(), audit_log_table(), event_publisher())
 
 
 def reset() -> None:

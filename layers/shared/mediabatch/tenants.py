@@ -18,6 +18,11 @@ MIN_KEY_LENGTH = 16
 @dataclass(frozen=True)
 class Tenant:
     tenant_id: str
+    key_id: str = ""  # the first 12 hex of the key's hash: names the key (audit log), reveals nothing
+
+
+def key_id_of(key_hash: str) -> str:
+    return key_hash[:12]
 
 
 def hash_api_key(api_key: str) -> str:
@@ -45,10 +50,11 @@ class TenantService:
             raise Unauthorized(
                 "missing API key: send it in the X-API-Key header (or Authorization: Bearer)", code="missing_api_key"
             )
-        tenant_id = self._store.tenant_for_key_hash(hash_api_key(api_key))
+        key_hash = hash_api_key(api_key)
+        tenant_id = self._store.tenant_for_key_hash(key_hash)
         if tenant_id is None:
             raise Unauthorized("invalid API key", code="invalid_api_key")
-        return Tenant(tenant_id)
+        return Tenant(tenant_id, key_id=key_id_of(key_hash))
 
     def webhook_secret(self, tenant_id: str) -> str:
         secret = self._store.get_webhook_secret(tenant_id)
