@@ -33,7 +33,8 @@ class ObjectStorage(Protocol):
     """The bucket holding media bytes."""
 
     def copy_object(self, source_key: str, key: str) -> None:
-        """Server-side copy, whatever the size (multipart copy above the single-copy limit)."""
+        """Server-side copy, whatever the size (multipart copy above the single-copy limit); raises
+        if `key` already holds an object: a copy never overwrites."""
         ...
 
     def delete(self, keys: list[str]) -> None: ...

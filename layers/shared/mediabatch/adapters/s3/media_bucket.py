@@ -213,7 +213,10 @@ class MediaBucket:
 
     # ------------------------------------------------------------------ copy and delete (operations)
     def copy_object(self, source_key: str, key: str) -> None:
-        """Server-side copy of any size: one CopyObject up to 5 GB, UploadPartCopy above."""
+        """Server-side copy of any size (one CopyObject up to 5 GB, UploadPartCopy above) to a
+        key that must be free: an existing object is never overwritten."""
+        if self.head(key) is not None:
+            raise Conflict(f"{key} already exists; not overwritten", code="copy_target_exists")
         head = self._s3.head_object(Bucket=self._bucket, Key=source_key)
         size = int(head["ContentLength"])
         if size <= SINGLE_COPY_LIMIT:
