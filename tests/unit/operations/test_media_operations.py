@@ -12,7 +12,15 @@ import pytest
 from mediabatch.catalog.models import MediaItem, ProcessingState
 from mediabatch.catalog.service import build_item
 from mediabatch.errors import NotFound, ValidationFailed
-from mediabatch.operations.models import Actor, AuditAction, AuditEntry, AuditQuery, AuditResult, Outcome
+from mediabatch.operations.models import (
+    Actor,
+    AuditAction,
+    AuditEntry,
+    AuditQuery,
+    AuditResult,
+    Outcome,
+    time_ordered_id,
+)
 from mediabatch.operations.service import COPY_FAILED, DELETE_FAILED, MediaOperations
 from tests.fakes.operations import InMemoryAuditLog, InMemoryBucket, InMemoryMediaRecords, RecordingPublisher
 
@@ -422,3 +430,10 @@ def test_bad_audit_queries_are_refused(world: World, query: AuditQuery, field: s
     with pytest.raises(ValidationFailed) as caught:
         world.ops.audit_log("tenant-a", query)
     assert [d["field"] for d in caught.value.details] == [field]
+
+
+def test_audit_entry_ids_made_later_sort_later() -> None:
+    earlier = time_ordered_id()
+    time.sleep(0.002)
+    later = time_ordered_id()
+    assert earlier < later and uuid.UUID(later).version == 7

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -30,6 +33,15 @@ class AuditResult(StrEnum):
 
 
 NOT_FOUND_MESSAGE = "Media not found"
+
+
+def time_ordered_id() -> str:
+    """A UUIDv7 (RFC 9562): ids made later sort later (to the millisecond), so audit entries of
+    one second keep the order they happened in."""
+    millis = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (millis & (2**48 - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64 | 0b10 << 62 | rand & (2**62 - 1)
+    return str(uuid.UUID(int=value))
 
 
 @dataclass(frozen=True)

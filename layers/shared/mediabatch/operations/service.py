@@ -27,6 +27,7 @@ from mediabatch.operations.models import (
     CopyResult,
     DeleteResult,
     Outcome,
+    time_ordered_id,
 )
 from mediabatch.operations.ports import AuditLog, EventPublisher, MediaRecords, ObjectStorage
 from mediabatch.operations.requests import checked_ids, is_media_id
@@ -51,6 +52,7 @@ class MediaOperations:
         *,
         workers: int = WORKERS,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        new_entry_id: Callable[[], str] = time_ordered_id,
         now: Callable[[], str] = now_iso,
     ) -> None:
         self._records = records
@@ -59,6 +61,7 @@ class MediaOperations:
         self._events = events
         self._workers = workers
         self._new_id = new_id
+        self._new_entry_id = new_entry_id
         self._now = now
 
     # ------------------------------------------------------------------ use cases
@@ -166,7 +169,7 @@ class MediaOperations:
     ) -> AuditEntry:
         return AuditEntry(
             tenant_id=actor.tenant_id,
-            entry_id=self._new_id(),
+            entry_id=self._new_entry_id(),
             time=self._now(),
             actor_key_id=actor.key_id,
             action=action,
