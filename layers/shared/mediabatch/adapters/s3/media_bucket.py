@@ -231,7 +231,7 @@ class MediaBucket:
         try:
             parts = [
                 {"PartNumber": number, "ETag": self._copy_part(source_key, key, upload_id, number, first, last)}
-                for number, first, last in copy_ranges(size)
+                for number, first, last in copy_ranges(size, COPY_PART_SIZE)
             ]
             self._s3.complete_multipart_upload(
                 Bucket=self._bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
