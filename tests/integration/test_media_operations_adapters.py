@@ -71,7 +71,7 @@ def test_create_never_replaces_an_item(cloud: LocalCloud, tenant_id: str) -> Non
     table = container.media_item_table()
     one = item(tenant_id)
     table.create(one, entry(tenant_id, one.id))
-    with pytest.raises(Exception, match="ConditionalCheckFailed|TransactionCanceled"):
+    with pytest.raises(Exception, match=r"ConditionalCheckFailed|TransactionCanceled"):
         table.create(one.model_copy(update={"title": "other"}), entry(tenant_id, one.id))
     assert table.get(tenant_id, one.id) == one
 
