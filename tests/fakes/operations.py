@@ -58,7 +58,7 @@ class InMemoryBucket:
         self.fail_copies_of: set[str] = set()
         self._lock = threading.Lock()
 
-    def copy_object(self, source_key: str, key: str) -> None:
+    def copy_object(self, source_key: str, key: str, size: int) -> None:
         with self._lock:
             if source_key in self.fail_copies_of:
                 raise RuntimeError("injected: copy failed")

@@ -92,11 +92,11 @@ def test_large_copies_go_part_by_part_and_never_overwrite(
     calls: list[str] = []
     real_copy_part = bucket._copy_part
     monkeypatch.setattr(bucket, "_copy_part", lambda *a: calls.append(a[3]) or real_copy_part(*a))
-    bucket.copy_object(source, target)
+    bucket.copy_object(source, target, len(data))
 
     assert bucket.get_bytes(target) == data and bucket.head(target) == (len(data), "video/mp4")
     assert len(calls) == 3
     with pytest.raises(Conflict):
-        bucket.copy_object(source, target)
+        bucket.copy_object(source, target, len(data))
     assert bucket.delete_prefix(f"tenants/{tenant_id}/media/") == 2
     assert bucket.list_keys(f"tenants/{tenant_id}/") == []

@@ -32,8 +32,8 @@ class MediaRecords(Protocol):
 class ObjectStorage(Protocol):
     """The bucket holding media bytes."""
 
-    def copy_object(self, source_key: str, key: str) -> None:
-        """Server-side copy, whatever the size (multipart copy above the single-copy limit); raises
+    def copy_object(self, source_key: str, key: str, size: int) -> None:
+        """Server-side copy of `size` bytes (multipart copy above the single-copy limit); raises
         if `key` already holds an object: a copy never overwrites."""
         ...
 

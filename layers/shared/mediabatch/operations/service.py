@@ -93,7 +93,8 @@ class MediaOperations:
             if item is None:
                 return self._not_found_delete(actor, requested)
             stored = objects_of(item)
-            self._storage.delete(stored.keys)
+            if stored.keys:
+                self._storage.delete(stored.keys)
             for prefix in stored.prefixes:
                 self._storage.delete_prefix(prefix)
             entry = self._entry(actor, AuditAction.MEDIA_DELETE, media_id, AuditResult.SUCCESS)
@@ -114,7 +115,7 @@ class MediaOperations:
                 self._record_failure(actor, AuditAction.MEDIA_COPY, media_id, AuditResult.NOT_FOUND)
                 return CopyResult(requested, Outcome.NOT_FOUND, error=NOT_FOUND_MESSAGE)
             copy = self._copy_of(source)
-            self._storage.copy_object(source.storage_key, copy.storage_key)
+            self._storage.copy_object(source.storage_key, copy.storage_key, source.size)
             entry = self._entry(actor, AuditAction.MEDIA_COPY, media_id, AuditResult.SUCCESS, {"new_id": copy.id})
             try:
                 self._records.create(copy, entry)

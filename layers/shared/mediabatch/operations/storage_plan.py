@@ -32,7 +32,8 @@ def objects_of(item: MediaItem) -> StoredObjects:
         hls_dir = playlist.rsplit("/", 1)[0] + "/"
         if not any(hls_dir.startswith(p) for p in prefixes):
             prefixes.append(hls_dir)
-    return StoredObjects(keys=keys, prefixes=prefixes)
+    # Keys inside a folder that goes anyway need no request of their own.
+    return StoredObjects(keys=[k for k in keys if not k.startswith(tuple(prefixes))], prefixes=prefixes)
 
 
 def copy_key(item: MediaItem, new_id: str) -> str:

@@ -111,6 +111,8 @@ class MediaItemTable:
             except ClientError as exc:
                 if "ConditionalCheckFailed" not in cancellation_codes(exc):
                     raise  # else another request marked it first: read its mark below
+            else:
+                return MediaItem.model_validate(from_item(found))
         return self._deleting(tenant_id, media_id)
 
     def remove_deleting(self, tenant_id: str, media_id: str, audit: AuditEntry) -> bool:

@@ -212,16 +212,15 @@ class MediaBucket:
         )
 
     # ------------------------------------------------------------------ copy and delete (operations)
-    def copy_object(self, source_key: str, key: str) -> None:
+    def copy_object(self, source_key: str, key: str, size: int) -> None:
         """Server-side copy of any size (one CopyObject up to 5 GB, UploadPartCopy above) to a
         key that must be free: an existing object is never overwritten."""
         if self.head(key) is not None:
             raise Conflict(f"{key} already exists; not overwritten", code="copy_target_exists")
-        head = self._s3.head_object(Bucket=self._bucket, Key=source_key)
-        size = int(head["ContentLength"])
         if size <= SINGLE_COPY_LIMIT:
             self.copy(source_key, key)
             return
+        head = self._s3.head_object(Bucket=self._bucket, Key=source_key)
         upload_id = self._s3.create_multipart_upload(
             Bucket=self._bucket,
             Key=key,
