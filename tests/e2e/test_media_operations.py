@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from localcloud import LocalCloud
-from tests.conftest import Api
+from tests.conftest import KEY_A, Api
 from tests.e2e.test_media_catalog import upload
 from tests.integration.conftest import EventTap
 from tests.support.media import MediaSet
@@ -202,7 +202,8 @@ def test_audit_log_lists_filters_and_pages_per_tenant(api: Api, api_b: Api, medi
         ("media.copy", "success")
     ] * 2, "newest first"
     assert {e["details"]["new_id"] for e in mine if e["action"] == "media.copy"} == set(copies)
-    assert all(len(e["actor_key_id"]) == 12 and e["time"] >= since for e in mine)
+    key_id = hashlib.sha256(KEY_A.encode()).hexdigest()[:12]
+    assert all(e["actor_key_id"] == key_id and e["time"] >= since for e in mine)
 
     pages, seen, cursor = 0, [], None
     while True:
