@@ -13,7 +13,7 @@ PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/pytho
   >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 PORT ?= 8080
 
-.PHONY: help setup run test test-fast lint fmt typecheck validate bench build clean
+.PHONY: help setup run test test-fast lint fmt typecheck validate openapi bench build clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -52,8 +52,9 @@ test: setup ## run the whole test suite
 test-fast: $(VENV)/.installed ## unit tests only
 	$(PY) -m pytest tests/unit
 
-lint: $(VENV)/.installed ## ruff
+lint: $(VENV)/.installed ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 fmt: $(VENV)/.installed ## ruff format + fix imports
 	$(VENV)/bin/ruff check --fix --select I .
@@ -65,6 +66,10 @@ typecheck: $(VENV)/.installed ## mypy (strict)
 validate: setup ## cfn-lint + sam validate --lint
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
+
+openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the API's models
+	PYTHONPATH=layers/shared POWERTOOLS_TRACE_DISABLED=true $(PY) functions/api/openapi_document.py > docs/openapi.json.tmp
+	mv docs/openapi.json.tmp docs/openapi.json
 
 build: $(SAM_VENV)/.installed ## sam build (no container) into .aws-sam/
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build

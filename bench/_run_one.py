@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from bench.common import stop_cloud
+from bench.fingerprint import fingerprint
 
 
 def main() -> int:
@@ -24,13 +25,20 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    module = importlib.import_module(f"bench.{args.name}")
+    # The code measured, taken before the run: the table names it (docs/performance.md), and
+    # tests/test_performance_is_current.py refuses the table once those files change.
+    code = fingerprint(module.MEASURES)
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     try:
-        result = importlib.import_module(f"bench.{args.name}").run(quick=args.quick)
+        result = module.run(quick=args.quick)
     finally:
         stop_cloud()
     result.seconds = time.monotonic() - started
+    result.commit, result.code_hash, result.code_files = code.commit, code.code_hash, code.files
+    if fingerprint(module.MEASURES).code_hash != code.code_hash:
+        print(f"warning: the code {args.name} measures changed during the run; rerun it", flush=True)
     # Other work on the machine shows in every figure; the load says how quiet it was.
     result.figures.append(
         (

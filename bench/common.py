@@ -48,6 +48,9 @@ class BenchResult:
     figures: list[tuple[str, str]]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    commit: str = ""  # the code measured (bench.fingerprint): `git rev-parse --short HEAD`[+dirty]
+    code_hash: str = ""  # sha256 of the measured files, shortened
+    code_files: int = 0  # how many files the hash covers
 
 
 # ------------------------------------------------------------------ machine
@@ -102,6 +105,21 @@ def fmt_runs(values: list[float]) -> str:
 
 def fmt_mib(n_bytes: float) -> str:
     return f"{n_bytes / MiB:.1f} MiB"
+
+
+def size_label(n_bytes: int) -> str:
+    """A size as a label: "1 GiB", "1.5 GiB", "32 MiB", "16 KiB" (the size actually used)."""
+    for unit, name in ((1024 * MiB, "GiB"), (MiB, "MiB"), (1024, "KiB")):
+        if n_bytes >= unit:
+            value = n_bytes / unit
+            text = f"{value:.0f}" if value == int(value) else f"{value:.2f}".rstrip("0").rstrip(".")
+            return f"{text} {name}"
+    return f"{n_bytes} bytes"
+
+
+def how_many(values: list[float]) -> str:
+    """How a figure was taken from its runs: "1 run" or "median of 3"."""
+    return "1 run" if len(values) == 1 else f"median of {len(values)}"
 
 
 def work_dir(name: str) -> Path:

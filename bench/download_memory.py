@@ -1,6 +1,6 @@
 """Peak memory of one download job must not grow with the file's size: a 10 MiB file against a
-1 GiB one, each job run by RunDownloadJobFunction's handler in a process of its own
-(bench/_job_probe.py) while the local cloud (moto) runs in this process.
+1 GiB one (or BENCH_MEMORY_LARGE_MIB), each job run by RunDownloadJobFunction's handler in a
+process of its own (bench/_job_probe.py) while the local cloud (moto) runs in this process.
 
 Why two processes: moto plays S3 and keeps every stored object in its own process (in memory
 while CompleteMultipartUpload joins the parts, then in spooled temporary files), so in one
@@ -11,7 +11,8 @@ before the job through /proc/self/clear_refs) and cross-checked by sampling VmRS
 the figure "delta" is peak minus the RSS just before the job, after a warm-up job.
 
 Target (the issue): the 1 GiB job stays under 256 MiB RSS (the whole process, as Lambda counts).
-BENCH_MEMORY_LARGE_MIB overrides the large size for a quick try (the doc records the size used).
+BENCH_MEMORY_LARGE_MIB overrides the large size for a quick try (titles and labels name the size
+used). MemorySize and Timeout of RunDownloadJobFunction are read from template.yaml.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import subprocess
 import sys
 import threading
+from functools import lru_cache
 from typing import Any
 
 from bench.common import (
@@ -35,21 +37,44 @@ from bench.common import (
     disk_free,
     fmt_mib,
     proc_status_kb,
+    size_label,
     temp_dir,
 )
+from bench.fingerprint import DOWNLOAD_JOB
 
 NAME = "download_memory"
-TITLE = "Peak RSS of one download job: 10 MiB vs 1 GiB"
+MEASURES = (*DOWNLOAD_JOB, "bench/download_memory.py", "bench/_job_probe.py")
 GiB = 1024 * MiB
 SMALL_BYTES = 10 * MiB
 MID_BYTES = 128 * MiB  # above the 16 MiB multipart threshold: where the plateau starts
 LARGE_BYTES = int(os.environ.get("BENCH_MEMORY_LARGE_MIB", "1024")) * MiB
 TINY_BYTES = 16 * 1024
+TITLE = f"Peak RSS of one download job: {size_label(SMALL_BYTES)} vs {size_label(LARGE_BYTES)}"
 TARGET_MIB = 256
-CURRENT_MEMORY_SIZE = 512  # template.yaml, RunDownloadJobFunction
+FUNCTION = "RunDownloadJobFunction"
 HEADROOM = 1.5  # ffmpeg merges of real video+audio, runtime differences, fragmentation
 LAMBDA_MB_PER_VCPU = 1769  # AWS: a function gets one vCPU's worth of CPU at 1769 MB, proportionally less below
-LAMBDA_TIMEOUT_S, SAFETY_MARGIN_S = 900, 30  # template.yaml Timeout; settings.lambda_safety_margin_seconds
+
+
+@lru_cache(maxsize=1)
+def function_properties() -> dict[str, Any]:
+    """RunDownloadJobFunction's properties in template.yaml, with SAM's Globals applied (a
+    MemorySize or Timeout the function does not set comes from Globals.Function)."""
+    from localcloud.template import load_template, merge_globals
+
+    return dict(merge_globals(load_template(REPO_ROOT / "template.yaml"))[FUNCTION]["Properties"])
+
+
+def template_memory_mb() -> int:
+    return int(function_properties()["MemorySize"])
+
+
+def lambda_budget_s() -> int:
+    """What a job may run: the function's Timeout less the margin the job keeps to record its end."""
+    from mediabatch.settings import Settings
+
+    margin = Settings.model_fields["lambda_safety_margin_seconds"].default
+    return int(function_properties()["Timeout"]) - int(margin)
 
 
 class _RssWatcher(threading.Thread):
@@ -77,7 +102,7 @@ def _probe(warmup_url: str, url: str) -> tuple[dict[str, Any], int]:
     watcher.start()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "bench._job_probe", warmup_url, url, "--memory-mb", str(CURRENT_MEMORY_SIZE)],
+            [sys.executable, "-m", "bench._job_probe", warmup_url, url, "--memory-mb", str(template_memory_mb())],
             cwd=REPO_ROOT,
             env=dict(os.environ),
             capture_output=True,
@@ -102,10 +127,6 @@ def _delete_objects(keys: list[str]) -> None:
     s3 = cloud().client("s3")
     for key in keys:
         s3.delete_object(Bucket=get_settings().media_bucket, Key=key)
-
-
-def _label(n_bytes: int) -> str:
-    return f"{n_bytes / GiB:.0f} GiB" if n_bytes >= GiB else f"{n_bytes / MiB:.0f} MiB"
 
 
 def run(quick: bool = False) -> BenchResult:
@@ -150,7 +171,8 @@ def run(quick: bool = False) -> BenchResult:
     memory_need = (peak_large + children) * HEADROOM
     recommended = max(256, math.ceil(memory_need / 128) * 128)
     cpu_per_gib = large["cpu_s"] / (LARGE_BYTES / GiB)
-    budget = LAMBDA_TIMEOUT_S - SAFETY_MARGIN_S
+    budget = lambda_budget_s()
+    small, mid, big = (size_label(n) for n in (SMALL_BYTES, MID_BYTES, LARGE_BYTES))
 
     def at(memory_mb: int) -> str:
         per_gib = cpu_per_gib * LAMBDA_MB_PER_VCPU / memory_mb
@@ -159,7 +181,7 @@ def run(quick: bool = False) -> BenchResult:
     def row(name: str) -> tuple[str, str]:
         r = results[name]
         return (
-            f"{_label(sizes[name])} job: RSS before / peak / delta",
+            f"{size_label(sizes[name])} job: RSS before / peak / delta",
             f"{r['rss_before_kb'] / 1024:.0f} / {r['peak_kb'] / 1024:.0f} / **{delta(name):.1f} MiB** "
             f"({r['seconds']:.1f} s wall, {r['cpu_s']:.1f} s CPU; download {r['download_s']:.1f} s, "
             f"upload to moto S3 {r['upload_s']:.1f} s)",
@@ -176,13 +198,13 @@ def run(quick: bool = False) -> BenchResult:
         mid_row,
         large_row,
         (
-            "**Growth ratio** (1 GiB delta / 10 MiB delta)",
-            f"**{growth:.2f}x** for a {LARGE_BYTES / SMALL_BYTES:.0f}x larger file; 1 GiB delta / 128 MiB delta = "
-            f"{delta('large') / delta('mid'):.2f}x (10 MiB is below the 16 MiB multipart threshold, so its upload "
+            f"**Growth ratio** ({big} delta / {small} delta)",
+            f"**{growth:.2f}x** for a {LARGE_BYTES / SMALL_BYTES:.0f}x larger file; {big} delta / {mid} delta = "
+            f"{delta('large') / delta('mid'):.2f}x ({small} is below the 16 MiB multipart threshold, so its upload "
             f"keeps no part buffers)",
         ),
         (
-            "**Peak RSS of the 1 GiB job / target**",
+            f"**Peak RSS of the {big} job / target**",
             f"**{peak_large / TARGET_MIB:.2f}x** ({peak_large:.0f} of {TARGET_MIB} MiB)",
         ),
         ("Peak measured by", f"{large['peak_source']}; 10 ms sampling saw {large['sampled_peak_kb'] / 1024:.0f} MiB"),
@@ -194,27 +216,28 @@ def run(quick: bool = False) -> BenchResult:
             f"(sampled every 10 ms); process + children peak {hls['total_peak_kb'] / 1024:.0f} MiB",
         ),
         (
-            "Cloud process (moto) RSS growth during the 1 GiB job, for scale",
+            f"Cloud process (moto) RSS growth during the {big} job, for scale",
             f"{cloud_growth['large'] / 1024:.0f} MiB (moto's S3 joining the parts; on AWS that is S3, not the Lambda)",
         ),
         (
             "CPU of the job per GiB, and what it means on Lambda (1 vCPU at 1769 MB)",
-            f"{cpu_per_gib:.1f} CPU-s/GiB here; estimated " + "; ".join(at(m) for m in (256, 512, 1024)),
+            f"{cpu_per_gib:.1f} CPU-s/GiB here; estimated "
+            + "; ".join(at(m) for m in sorted({256, 512, 1024, template_memory_mb()})),
         ),
         (
-            "Memory-based MemorySize for RunDownloadJobFunction",
-            f"{recommended} MB (1 GiB job peak + ffmpeg child peak = {peak_large + children:.0f} MiB, x {HEADROOM} "
+            f"Memory-based MemorySize for {FUNCTION}",
+            f"{recommended} MB ({big} job peak + ffmpeg child peak = {peak_large + children:.0f} MiB, x {HEADROOM} "
             "headroom, rounded up to 128 MB; "
-            f"template: {CURRENT_MEMORY_SIZE} MB)",
+            f"template.yaml: {template_memory_mb()} MB)",
         ),
     ]
     notes = []
     if not met:
-        notes.append(f"Target missed: the 1 GiB job peaked at {peak_large:.0f} MiB RSS.")
+        notes.append(f"Target missed: the {big} job peaked at {peak_large:.0f} MiB RSS.")
     return BenchResult(
         NAME,
         TITLE,
-        f"the {_label(LARGE_BYTES)} job stays under {TARGET_MIB} MiB RSS (whole process)",
+        f"the {size_label(LARGE_BYTES)} job stays under {TARGET_MIB} MiB RSS (whole process)",
         met,
         figures,
         notes,

@@ -1,17 +1,28 @@
 """What the system adds per job, API to terminal state, on files so small that downloading them
-costs next to nothing: 50 jobs, concurrent_limit 10.
+costs next to nothing: 50 jobs, concurrent_limit 10. Two figures, because the batch runs ten jobs
+at a time (five rounds of ten):
 
-overhead per job = (batch wall time - pure download time of the same 50 files) / 50
+- throughput cost per job = (batch wall - pure download wall) / 50 jobs: what each job adds to
+  the batch's wall time, ten jobs sharing it; the target (<= 30 ms a job) is checked against
+  this one, as it was before the latency was shown beside it.
+- latency added per job = (batch wall - pure download wall) / 5 rounds: how much longer each job
+  takes than its download alone. Both runs keep ten jobs in flight, so each of the ten slots
+  runs five jobs back to back in both; the difference per slot, split over its five jobs, is
+  what orchestration adds to every one of them (50 jobs / 5 rounds = ten times the throughput
+  cost). The phase tracer's function wall minus download is shown beside it: the part spent
+  inside the job's own function (the rest is the API, Step Functions dispatch, events,
+  finalisation, polling).
 
 The pure download time is measured in the same run by the product's own downloader
 (mediabatch YtDlpDownloader, the exact code a job runs) called directly, 10 threads at a time
 like the batch, in this process; so what remains is orchestration: API, Step Functions, the
 job's DynamoDB writes, the S3 upload, events, finalisation, polling. A plain urllib fetch of the
-same files is given too, for scale. Target (the issue): <= 30 ms a job.
+same files is given too, for scale.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 import time
@@ -29,16 +40,21 @@ from bench.common import (
     cloud,
     fmt_runs,
     fmt_s,
+    how_many,
     median,
+    size_label,
     work_dir,
 )
+from bench.fingerprint import DOWNLOAD_BATCH
 from bench.tracing import PhaseTracer
 
 NAME = "orchestration_overhead"
+MEASURES = (*DOWNLOAD_BATCH, "bench/orchestration_overhead.py")
 TITLE = "Per-job orchestration overhead (API to terminal state)"
 JOBS = 50
 FILE_BYTES = 16 * 1024
 CONCURRENT_LIMIT = 10
+ROUNDS = math.ceil(JOBS / CONCURRENT_LIMIT)  # jobs each of the concurrent slots runs back to back
 TARGET_MS = 30.0
 
 
@@ -112,37 +128,55 @@ def run(quick: bool = False) -> BenchResult:
     shutil.rmtree(scratch, ignore_errors=True)
 
     per_job = [(b - p) / JOBS * 1000 for b, p in zip(batch, pure, strict=True)]
+    latency = [(b - p) / ROUNDS * 1000 for b, p in zip(batch, pure, strict=True)]
     ms = median(per_job)
     ratio = ms / TARGET_MS
     met = ms <= TARGET_MS
     ms_urllib = (median(batch) - median(plain)) / JOBS * 1000
+    n = how_many(batch)
     figures = [
         (
             "Workload",
-            f"{JOBS} jobs of a {FILE_BYTES // 1024} KiB file (unthrottled), concurrent_limit "
-            f"{CONCURRENT_LIMIT}; client polls every {POLL_INTERVAL_S:.1f} s "
-            f"(+-{POLL_INTERVAL_S / JOBS * 1000:.0f} ms a job of resolution)",
+            f"{JOBS} jobs of a {size_label(FILE_BYTES)} file (unthrottled), concurrent_limit "
+            f"{CONCURRENT_LIMIT} ({ROUNDS} rounds); client polls every {POLL_INTERVAL_S:.1f} s "
+            f"(a resolution of +-{POLL_INTERVAL_S / JOBS * 1000:.0f} ms on the throughput cost, "
+            f"+-{POLL_INTERVAL_S / ROUNDS * 1000:.0f} ms on the latency)",
         ),
         (
-            "Baseline: pure download, product downloader in-process, 10 threads (median)",
+            f"Baseline: pure download, product downloader in-process, {CONCURRENT_LIMIT} threads ({how_many(pure)})",
             f"{fmt_s(median(pure))} (runs: {fmt_runs(pure)}) = {median(pure) / JOBS * 1000:.0f} ms a file",
         ),
         (
-            "Reference: plain urllib GET of the same files, 10 threads (median)",
+            f"Reference: plain urllib GET of the same files, {CONCURRENT_LIMIT} threads ({how_many(plain)})",
             f"{fmt_s(median(plain))} (runs: {fmt_runs(plain)})",
         ),
-        ("Batch of 50 through the API, POST to terminal (median)", f"{fmt_s(median(batch))} (runs: {fmt_runs(batch)})"),
         (
-            "**Overhead per job** (batch - pure download) / 50",
+            f"Batch of {JOBS} through the API, POST to terminal ({n})",
+            f"{fmt_s(median(batch))} (runs: {fmt_runs(batch)})",
+        ),
+        (
+            f"**Throughput cost per job** (batch wall - pure download wall) / {JOBS} jobs ({n})",
             f"**{ms:.0f} ms** (runs: {', '.join(f'{v:.0f}' for v in per_job)} ms)",
         ),
-        ("**Ratio to target** (overhead / 30 ms)", f"**{ratio:.2f}x**"),
-        ("Overhead per job against the urllib reference instead", f"{ms_urllib:.0f} ms"),
+        (f"**Ratio to target** (throughput cost / {TARGET_MS:.0f} ms)", f"**{ratio:.2f}x**"),
+        (
+            f"**Latency added per job** (batch wall - pure download wall) / {ROUNDS} rounds of "
+            f"{CONCURRENT_LIMIT} ({n})",
+            f"**{median(latency):.0f} ms** (runs: {', '.join(f'{v:.0f}' for v in latency)} ms)",
+        ),
+        ("Throughput cost per job against the urllib reference instead", f"{ms_urllib:.0f} ms"),
     ]
     if phases:
         figures.append(
             (
-                "Per job in the batch (median): download / upload / rest of the function (wall)",
+                "Of the latency, inside the job's function: function wall - its download (median over jobs)",
+                f"{(phases['wall'] - phases['download']) * 1000:.0f} ms (upload + the rest of the function; "
+                "the API, Step Functions dispatch, events, finalisation and polling make up the remainder)",
+            )
+        )
+        figures.append(
+            (
+                "Per job in the batch (median over jobs): download / upload / rest of the function (wall)",
                 f"{phases['download'] * 1000:.0f} / {phases['upload'] * 1000:.0f} / {phases['other'] * 1000:.0f} ms; "
                 f"CPU of the job's thread {phases['cpu'] * 1000:.0f} ms",
             )
@@ -153,12 +187,12 @@ def run(quick: bool = False) -> BenchResult:
                 "Emulated AWS calls in each job (the function's own thread; the S3 upload adds its own)",
                 f"{sum(calls.values()):.1f}: "
                 + ", ".join(f"{op} {n:.1f}" for op, n in calls.items())
-                + f"; {phases['aws'] * 1000:.0f} ms of the job's wall time is spent waiting on them (median)",
+                + f"; {phases['aws'] * 1000:.0f} ms of the job's wall time is spent waiting on them (median over jobs)",
             )
         )
     figures.append(
         (
-            "Process CPU per job during the batch (cloud, moto, all functions)",
+            f"Process CPU per job during the batch (cloud, moto, all functions) ({n})",
             f"{median(cpu_per_job) * 1000:.0f} ms (runs: {', '.join(f'{c * 1000:.0f}' for c in cpu_per_job)} ms)",
         )
     )
@@ -171,7 +205,20 @@ def run(quick: bool = False) -> BenchResult:
     notes = []
     if not met:
         notes.append(
-            f"Target missed: {ms:.0f} ms a job against {TARGET_MS:.0f} ms. See the analysis below the "
-            "generated section."
+            f"Target missed: a throughput cost of {ms:.0f} ms a job against {TARGET_MS:.0f} ms. See the analysis "
+            "below the generated section."
         )
-    return BenchResult(NAME, TITLE, f"<= {TARGET_MS:.0f} ms a job", met, figures, notes)
+    notes.append(
+        f"Throughput cost and latency are two views of the same difference: the batch keeps {CONCURRENT_LIMIT} "
+        f"jobs in flight, so its extra wall time divided by all {JOBS} jobs is what each job costs the batch, "
+        f"while divided by the {ROUNDS} jobs each slot runs back to back it is how much longer each job takes "
+        "than its download alone."
+    )
+    return BenchResult(
+        NAME,
+        TITLE,
+        f"<= {TARGET_MS:.0f} ms a job (throughput cost: batch wall - pure download, / jobs)",
+        met,
+        figures,
+        notes,
+    )

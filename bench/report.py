@@ -1,5 +1,7 @@
 """Writes results into docs/performance.md: only the generated section changes; the hand-written
-text around it is kept. Running one benchmark replaces only that benchmark's block."""
+text around it is kept. Running one benchmark replaces only that benchmark's block. Each block
+names the commit and the hash of the code it measured (bench.fingerprint), which
+tests/test_performance_is_current.py checks against the working tree."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from bench.common import REPO_ROOT, BenchResult
 DOC = REPO_ROOT / "docs" / "performance.md"
 GEN_START = "<!-- bench:generated:start (written by `python -m bench`; do not edit by hand) -->"
 GEN_END = "<!-- bench:generated:end -->"
+COMMIT_LABEL = "Measured on commit"
+HASH_LABEL = "Code hash (sha256 of the measured files)"
 _GEN_RE = re.compile(r"<!-- bench:generated:start.*?-->.*?<!-- bench:generated:end -->", re.S)
 
 DEFAULT_INTRO = """# Performance
@@ -22,8 +26,23 @@ generated section below; `python -m bench NAME` reruns one benchmark and replace
 """
 
 
-def _block_re(name: str) -> re.Pattern[str]:
+def block_re(name: str) -> re.Pattern[str]:
     return re.compile(rf"<!-- bench:{re.escape(name)}:start -->.*?<!-- bench:{re.escape(name)}:end -->", re.S)
+
+
+def block_of(text: str, name: str) -> str | None:
+    """The generated block of one benchmark in the text of docs/performance.md, if any."""
+    match = _GEN_RE.search(text)
+    found = block_re(name).search(match.group(0)) if match else None
+    return found.group(0) if found else None
+
+
+def recorded_code(block: str) -> tuple[str, str] | None:
+    """(commit, code hash) a block says it measured; None for a block written before blocks
+    recorded them."""
+    commit = re.search(rf"^\| {re.escape(COMMIT_LABEL)} \| `([^`]+)` \|", block, re.M)
+    code = re.search(rf"^\| {re.escape(HASH_LABEL)} \| `([0-9a-f]+)`", block, re.M)
+    return (commit.group(1), code.group(1)) if commit and code else None
 
 
 def _cell(text: str) -> str:
@@ -31,6 +50,8 @@ def _cell(text: str) -> str:
 
 
 def render(result: BenchResult, date: str, machine: str, versions: str) -> str:
+    if not result.code_hash:
+        raise ValueError(f"{result.name}: no code hash (bench._run_one records it); a table needs one")
     lines = [
         f"<!-- bench:{result.name}:start -->",
         f"### `{result.name}`: {result.title}",
@@ -40,6 +61,8 @@ def render(result: BenchResult, date: str, machine: str, versions: str) -> str:
         f"| Date | {date} |",
         f"| Machine | {_cell(machine)} |",
         f"| Versions | {_cell(versions)} |",
+        f"| {COMMIT_LABEL} | `{result.commit}` |",
+        f"| {HASH_LABEL} | `{result.code_hash}` ({result.code_files} files: `python -m bench --files {result.name}`) |",
     ]
     lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in result.figures]
     lines += [
@@ -59,7 +82,7 @@ def write(results: list[BenchResult], date: str, machine: str, versions: str, do
     generated = match.group(0) if match else f"{GEN_START}\n{GEN_END}"
     blocks: dict[str, str] = {}
     for name in BENCHMARKS:
-        found = _block_re(name).search(generated)
+        found = block_re(name).search(generated)
         if found:
             blocks[name] = found.group(0)
     for result in results:

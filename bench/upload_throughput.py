@@ -1,4 +1,4 @@
-"""mediabatch_client.UploadClient against boto3's `upload_file`: a 1 GiB file to the same moto
+"""mediabatch_client.UploadClient against boto3's `upload_file`: a 1 GiB file (or BENCH_UPLOAD_MIB) to the same moto
 S3 (the local cloud's endpoint and MEDIA_BUCKET) in the same run; the client's peak memory; and
 POST /init for the largest file the API accepts.
 
@@ -57,9 +57,11 @@ from bench.common import (
     reset_peak_rss,
     temp_dir,
 )
+from bench.fingerprint import UPLOAD
 
 NAME = "upload_throughput"
-TITLE = "UploadClient: 1 GiB upload vs boto3 upload_file; client memory; init for the largest file"
+MEASURES = (*UPLOAD, "bench/upload_throughput.py")
+TITLE = "UploadClient: {size} upload vs boto3 upload_file; client memory; init for the largest file"
 GiB = 1024 * MiB
 FILE_BYTES = int(os.environ.get("BENCH_UPLOAD_MIB", "1024")) * MiB
 WARMUP_BYTES = 1 * MiB
@@ -324,7 +326,7 @@ def run(quick: bool = False) -> BenchResult:
     def row(kind: str, what: str) -> tuple[str, str]:
         cpu = median([float(r["cpu_s"]) for r in runs[kind]])
         return (
-            f"{what} (median)",
+            f"{what} ({'1 run' if len(runs[kind]) == 1 else f'median of {len(runs[kind])}'})",
             f"{median(secs(kind)):.2f} s = {FILE_BYTES / MiB / median(secs(kind)):.0f} MiB/s "
             f"(runs: {fmt_runs(secs(kind))}); create / parts / complete {phase(kind, 'init'):.2f} / "
             f"{transfer(kind):.2f} / {phase(kind, 'complete'):.2f} s; {cpu:.1f} s CPU in the uploader's process",
@@ -334,7 +336,7 @@ def run(quick: bool = False) -> BenchResult:
         (
             "Workload",
             f"one {_label(FILE_BYTES)} file (make_sized_file, in a temporary folder, deleted after) to moto's "
-            "S3 of the local cloud, each upload in a fresh process after a 1 MiB warm-up upload; "
+            f"S3 of the local cloud, each upload in a fresh process after a {_label(WARMUP_BYTES)} warm-up upload; "
             "runs interleaved, the order rotated each round",
         ),
         row(
@@ -349,7 +351,7 @@ def run(quick: bool = False) -> BenchResult:
         row(
             "client",
             f"UploadClient.upload_file ({CLIENT_WORKERS} workers; POST /init, {plan.total_chunks} presigned "
-            f"{plan.chunk_size // MiB} MiB part PUTs, POST /complete)",
+            f"{_label(plan.chunk_size)} part PUT{'s' if plan.total_chunks != 1 else ''}, POST /complete)",
         ),
         (
             "**Throughput ratio** (boto3 defaults time / client time, whole call)",
@@ -426,7 +428,7 @@ def run(quick: bool = False) -> BenchResult:
         f"init answer for one {MAX_FILE_BYTES / GiB:.0f} GiB file < {MAX_INIT_ANSWER / 1e6:.1f} MB "
         "(a quarter of 6 MB) and for 5 such files < 6 MB"
     )
-    return BenchResult(NAME, TITLE, target, met, figures, notes)
+    return BenchResult(NAME, TITLE.format(size=_label(FILE_BYTES)), target, met, figures, notes)
 
 
 def main() -> None:

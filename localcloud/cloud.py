@@ -16,7 +16,7 @@ import boto3
 import requests
 from botocore.config import Config
 
-from localcloud.functions import FunctionRegistry, patch_moto_lambda
+from localcloud.functions import FunctionRegistry, LocalFunction, patch_moto_lambda
 from localcloud.gateway import HttpApiGateway
 from localcloud.moto_fixes import make_dynamodb_writes_atomic
 from localcloud.provision import Provisioned, Provisioner
@@ -100,6 +100,15 @@ class LocalCloud:
         return boto3.session.Session(region_name=self.region).client(
             service, endpoint_url=self.endpoint_url, config=Config(s3={"addressing_style": "path"})
         )
+
+    def function(self, logical_id: str) -> LocalFunction:
+        """The template's function `logical_id`, whose handler `.invoke(event)` calls directly
+        (what `sam local invoke <LogicalId> -e events/<LogicalId>.json` does)."""
+        assert self.provisioned is not None, "start the local cloud first"
+        for fn in self.provisioned.functions.all():
+            if fn.logical_id == logical_id:
+                return fn
+        raise KeyError(f"no function {logical_id} in {self.template_path.name}")
 
     def start(self) -> LocalCloud:
         started = time.monotonic()
@@ -201,7 +210,7 @@ class LocalCloud:
         if not any("TABLE_NAME" in fn.environment for fn in self.provisioned.functions.all()):
             return
         from mediabatch import container
-        from mediabatch.tenants import new_api_key
+        from mediabatch.tenants.api_keys import new_api_key
 
         spec = self.api_keys_spec if self.api_keys_spec is not None else os.environ.get("MEDIABATCH_API_KEYS", "")
         pairs = [p.strip() for p in spec.split(",") if p.strip()]

@@ -20,38 +20,73 @@ from localcloud.provision import Route
 logger = logging.getLogger("localcloud.gateway")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own request limit
 MAX_INVOKE_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit (the event as JSON)
+# An oversized body is read and discarded (so the client reads the 413) up to this much, for at
+# most this long between reads; beyond, the connection just closes.
+MAX_DRAIN_BYTES = 256 * 1024 * 1024
+DRAIN_TIMEOUT_S = 10.0
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|x-www-form-urlencoded|javascript))")
+
+
+DEFAULT_ROUTE = "$default"
+_VARIABLE = re.compile(r"\{([A-Za-z0-9_]+)(\+?)\}")
+# How specific one path segment is: a literal beats a variable, which beats a greedy variable.
+_LITERAL, _VARIABLE_SEGMENT, _GREEDY = 2, 1, 0
 
 
 @dataclass(frozen=True)
 class CompiledRoute:
     route: Route
     pattern: re.Pattern[str]
-    specificity: tuple[int, int]
+    specificity: tuple[int, tuple[int, ...], int]
 
     @property
     def route_key(self) -> str:
+        if self.route.path == DEFAULT_ROUTE:
+            return DEFAULT_ROUTE
         return f"{self.route.method} {self.route.path}"
 
 
 def compile_route(route: Route) -> CompiledRoute:
+    """API Gateway's order: the most specific path first, segment by segment (literal, then
+    `{var}`, then `{proxy+}`); a method beats ANY on the same path; `$default` comes last."""
+    if route.path == DEFAULT_ROUTE:
+        return CompiledRoute(route, re.compile(r"^/.*$"), (0, (), 0))
     regex = ""
-    literal = 0
+    ranks: list[int] = []
     for segment in route.path.strip("/").split("/") if route.path != "/" else []:
-        m = re.fullmatch(r"\{([A-Za-z0-9_]+)(\+?)\}", segment)
+        m = _VARIABLE.fullmatch(segment)
         if m and m.group(2):
             regex += f"/(?P<{m.group(1)}>.+)"
+            ranks.append(_GREEDY)
         elif m:
             regex += f"/(?P<{m.group(1)}>[^/]+)"
+            ranks.append(_VARIABLE_SEGMENT)
         else:
             regex += "/" + re.escape(segment)
-            literal += 1
-    return CompiledRoute(route, re.compile("^" + (regex or "/") + "/?$"), (literal, -len(route.path)))
+            ranks.append(_LITERAL)
+    specificity = (1, tuple(ranks), 0 if route.method == "ANY" else 1)
+    return CompiledRoute(route, re.compile("^" + (regex or "/") + "/?$"), specificity)
+
+
+class RouteTable:
+    """The routes of one HTTP API, matched the way API Gateway matches them."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self._routes = sorted((compile_route(r) for r in routes), key=lambda c: c.specificity, reverse=True)
+
+    def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
+        for compiled in self._routes:
+            if compiled.route.method not in (method, "ANY"):
+                continue
+            m = compiled.pattern.match(path)
+            if m:
+                return compiled, {k: unquote(v) for k, v in m.groupdict().items()}
+        return None
 
 
 class HttpApiGateway:
     def __init__(self, routes: list[Route], cors: dict[str, Any] | None, host: str, port: int) -> None:
-        self._routes = sorted((compile_route(r) for r in routes), key=lambda c: c.specificity, reverse=True)
+        self._routes = RouteTable(routes)
         self._cors = cors
         gateway = self
 
@@ -84,23 +119,12 @@ class HttpApiGateway:
         self._server.server_close()
 
     def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
-        for compiled in self._routes:
-            if compiled.route.method not in (method, "ANY"):
-                continue
-            m = compiled.pattern.match(path)
-            if m:
-                return compiled, {k: unquote(v) for k, v in m.groupdict().items()}
-        return None
+        return self._routes.match(method, path)
 
     def handle(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("content-length") or 0)
         if length > MAX_PAYLOAD_BYTES:
-            self._send(
-                req,
-                413,
-                {"content-type": "application/json"},
-                json.dumps({"message": "Request Entity Too Large"}).encode(),
-            )
+            self._refuse_oversized_body(req, length)
             return
         body = req.rfile.read(length) if length else b""
         split = urlsplit(req.path)
@@ -115,10 +139,7 @@ class HttpApiGateway:
         event = self._event(req, compiled, params, split.path, split.query, body)
         if len(json.dumps(event)) > MAX_INVOKE_BYTES:
             self._send(
-                req,
-                413,
-                {"content-type": "application/json"},
-                json.dumps({"message": "Request Entity Too Large"}).encode(),
+                req, 413, *_too_large(f"the request exceeds Lambda's {MAX_INVOKE_BYTES // 2**20} MB payload limit")
             )
             return
         try:
@@ -134,6 +155,23 @@ class HttpApiGateway:
             return
         status, headers, payload = self._response(result)
         self._send(req, status, {**self._cors_headers(preflight=False), **headers}, payload)
+
+    def _refuse_oversized_body(self, req: BaseHTTPRequestHandler, length: int) -> None:
+        """413 before reading the body, then read and discard it: a client that sends the whole
+        body before reading the answer (most do) would otherwise see its connection reset. The
+        connection closes afterwards; past MAX_DRAIN_BYTES it closes without waiting."""
+        headers, body = _too_large(f"the request body exceeds API Gateway's {MAX_PAYLOAD_BYTES // 2**20} MB limit")
+        self._send(req, 413, {**self._cors_headers(preflight=False), **headers}, body, close=True)
+        remaining = min(length, MAX_DRAIN_BYTES)
+        try:
+            req.connection.settimeout(DRAIN_TIMEOUT_S)
+            while remaining > 0:
+                chunk = req.rfile.read1(min(remaining, 1 << 16))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        except OSError:
+            pass  # the client gave up first: nothing left to protect
 
     def _event(
         self,
@@ -219,15 +257,26 @@ class HttpApiGateway:
         return headers
 
     @staticmethod
-    def _send(req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes) -> None:
+    def _send(
+        req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, *, close: bool = False
+    ) -> None:
         req.send_response(status)
         for k, v in headers.items():
             if k not in ("content-length", "connection"):
                 req.send_header(k, v)
         req.send_header("content-length", str(len(body)))
+        if close:
+            req.send_header("connection", "close")  # also makes the handler close it afterwards
         req.end_headers()
         if req.command != "HEAD":
             req.wfile.write(body)
+
+
+def _too_large(message: str) -> tuple[dict[str, str], bytes]:
+    """On AWS, API Gateway answers these itself (`{"message": "Request Entity Too Large"}`); the
+    local cloud answers in the error envelope of the APIs it serves, so clients read one shape."""
+    body = {"success": False, "error": {"code": "payload_too_large", "message": message}}
+    return {"content-type": "application/json"}, json.dumps(body).encode()
 
 
 def _is_utf8(body: bytes) -> bool:

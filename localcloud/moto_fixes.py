@@ -42,19 +42,15 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# One planned write of a transaction: (operation type, operation, item key, item before it).
+_Planned = tuple[str, dict[str, Any], dict[str, Any], Any]
+
+
 def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
     """moto's TransactWriteItems semantics (same errors, same cancellation reasons), checking
     every condition before writing anything; runs under the lock, so nothing changes between
     the check and the writes. Rolls back only the items it touched if a write fails."""
-    import copy
-
-    from moto.dynamodb.comparisons import get_filter_expression
-    from moto.dynamodb.exceptions import (
-        MultipleTransactionsException,
-        TooManyTransactionsException,
-        TransactionCanceledException,
-        TransactWriteSingleOpException,
-    )
+    from moto.dynamodb.exceptions import TooManyTransactionsException, TransactionCanceledException
 
     global _conflicts_to_inject
     if len(transact_items) > 100:
@@ -64,64 +60,75 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         raise TransactionCanceledException(
             [("TransactionConflict", "Transaction is ongoing for the item", None)] * len(transact_items)
         )
+    planned, reasons = _check_transaction(self, transact_items)
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+    _apply_transaction(self, planned)
+
+
+def _check_transaction(
+    self: Any, transact_items: list[dict[str, Any]]
+) -> tuple[list[_Planned], list[tuple[str | None, str | None, Any]]]:
+    """Every operation with the item it touches as it is now, and one cancellation reason per
+    operation (all None when every condition holds)."""
+    import copy
+
+    from moto.dynamodb.exceptions import MultipleTransactionsException, TransactWriteSingleOpException
+
     seen: set[tuple[str, str]] = set()
-    errors: list[Any] = []
-    planned: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = []
+    reasons: list[tuple[str | None, str | None, Any]] = []
+    planned: list[_Planned] = []
     for entry in transact_items:
         if len(entry) > 1:
             raise TransactWriteSingleOpException
         op_type, op = next(iter(entry.items()))
         if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
             raise ValueError("Unsupported transaction operation")
-        table = self.get_table(op["TableName"])
-        if op_type == "Put":
-            key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
-            if table.range_key_attr is not None:
-                key[table.range_key_attr] = op["Item"][table.range_key_attr]
-        else:
-            key = op["Key"]
+        key = _key_of(self.get_table(op["TableName"]), op_type, op)
         marker = (str(op["TableName"]), str(dict(sorted(key.items()))))
         if marker in seen:
             raise MultipleTransactionsException()
         seen.add(marker)
         current = self.get_item(op["TableName"], key)
-        condition = op.get("ConditionExpression")
-        if condition is not None and not get_filter_expression(
-            condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-        ).expr(current):
-            old = (
-                current.to_json()["Attributes"]
-                if (op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current)
-                else None
-            )
-            errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
-        else:
-            errors.append((None, None, None))
+        reasons.append(_condition_failure(op, current))
         planned.append((op_type, op, key, copy.deepcopy(current)))
-    if any(code is not None for code, _, _ in errors):
-        raise TransactionCanceledException(errors)
+    return planned, reasons
+
+
+def _key_of(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
+    if op_type != "Put":
+        return dict(op["Key"])
+    key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    return key
+
+
+def _condition_failure(op: dict[str, Any], current: Any) -> tuple[str | None, str | None, Any]:
+    """moto's cancellation reason for `op` against the item as it is now ((None,)*3 if none)."""
+    from moto.dynamodb.comparisons import get_filter_expression
+
+    condition = op.get("ConditionExpression")
+    if condition is None or get_filter_expression(
+        condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    ).expr(current):
+        return None, None, None
+    wants_old = op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current
+    return (
+        "ConditionalCheckFailed",
+        "The conditional request failed",
+        current.to_json()["Attributes"] if wants_old else None,
+    )
+
+
+def _apply_transaction(self: Any, planned: list[_Planned]) -> None:
+    """Write every planned operation; if one fails, put back the items already written."""
     done: list[tuple[dict[str, Any], dict[str, Any], Any]] = []
     try:
         for op_type, op, key, before in planned:
-            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
-            if op_type == "Put":
-                self.put_item(
-                    op["TableName"], op["Item"], expression_attribute_names=names, expression_attribute_values=values
-                )
-            elif op_type == "Delete":
-                self.delete_item(
-                    op["TableName"], key, expression_attribute_names=names, expression_attribute_values=values
-                )
-            elif op_type == "Update":
-                self.update_item(
-                    op["TableName"],
-                    key,
-                    update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
-                )
-            else:
+            if op_type == "ConditionCheck":
                 continue
+            _write(self, op_type, op, key)
             done.append((op, key, before))
     except Exception:
         for op, key, before in reversed(done):
@@ -130,6 +137,22 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             else:
                 self.put_item(op["TableName"], before.to_json()["Attributes"])
         raise
+
+
+def _write(self: Any, op_type: str, op: dict[str, Any], key: dict[str, Any]) -> None:
+    names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        self.put_item(op["TableName"], op["Item"], expression_attribute_names=names, expression_attribute_values=values)
+    elif op_type == "Delete":
+        self.delete_item(op["TableName"], key, expression_attribute_names=names, expression_attribute_values=values)
+    else:
+        self.update_item(
+            op["TableName"],
+            key,
+            update_expression=op["UpdateExpression"],
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
 
 
 def make_dynamodb_writes_atomic() -> None:

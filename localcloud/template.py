@@ -136,29 +136,38 @@ class Resolver:
             return value
         if len(value) == 1:
             ((key, arg),) = value.items()
-            if key == "Ref":
-                if arg not in self.refs:
-                    raise KeyError(f"Ref to unknown or not yet created resource {arg}")
-                return self.refs[arg]
-            if key == "Fn::GetAtt":
-                logical, attr = arg if isinstance(arg, list) else str(arg).split(".", 1)
-                if (logical, attr) not in self.attrs:
-                    raise KeyError(f"GetAtt {logical}.{attr} is not known locally")
-                return self.attrs[(logical, attr)]
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::Join":
-                sep, items = arg
-                return sep.join(str(i) for i in self.resolve(items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::Split":
-                sep, text = arg
-                return str(self.resolve(text)).split(sep)
-            if key.startswith("Fn::"):
-                raise NotImplementedError(f"{key} is not supported by the local cloud")
+            if key == "Ref" or key.startswith("Fn::"):
+                return self._intrinsic(key, arg)
         return {k: v for k, v in ((k, self.resolve(v)) for k, v in value.items()) if v is not None}
+
+    def _intrinsic(self, key: str, arg: Any) -> Any:
+        method = _INTRINSICS.get(key)
+        if method is None:
+            raise NotImplementedError(f"{key} is not supported by the local cloud")
+        return getattr(self, method)(arg)
+
+    def _ref(self, arg: Any) -> Any:
+        if arg not in self.refs:
+            raise KeyError(f"Ref to unknown or not yet created resource {arg}")
+        return self.refs[arg]
+
+    def _get_att(self, arg: Any) -> Any:
+        logical, attr = arg if isinstance(arg, list) else str(arg).split(".", 1)
+        if (logical, attr) not in self.attrs:
+            raise KeyError(f"GetAtt {logical}.{attr} is not known locally")
+        return self.attrs[(logical, attr)]
+
+    def _join(self, arg: Any) -> str:
+        sep, items = arg
+        return str(sep).join(str(i) for i in self.resolve(items))
+
+    def _select(self, arg: Any) -> Any:
+        index, items = arg
+        return self.resolve(items)[int(self.resolve(index))]
+
+    def _split(self, arg: Any) -> list[str]:
+        sep, text = arg
+        return str(self.resolve(text)).split(sep)
 
     def _sub(self, arg: Any) -> str:
         text, extra = (arg[0], self.resolve(arg[1])) if isinstance(arg, list) else (arg, {})
@@ -173,3 +182,14 @@ class Resolver:
             return str(self.resolve({"Ref": name}))
 
         return _SUB_VAR.sub(replace, text).replace("${!", "${")
+
+
+# The intrinsic functions the local cloud resolves, and the Resolver method for each.
+_INTRINSICS = {
+    "Ref": "_ref",
+    "Fn::GetAtt": "_get_att",
+    "Fn::Sub": "_sub",
+    "Fn::Join": "_join",
+    "Fn::Select": "_select",
+    "Fn::Split": "_split",
+}

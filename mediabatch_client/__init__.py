@@ -10,11 +10,19 @@ Files up to 150 MiB go in one presigned PUT, larger ones as S3 multipart parts s
 parallel (straight to S3, never through the API), each read lazily from disk while it is
 sent. `resume(upload_id, path)` finishes an interrupted upload. `python -m mediabatch_client`
 is a command line for the same. Needs only the standard library and requests.
+
+Inside: `client` (the public `UploadClient`), `api` (the API on the wire), `transfer` (one
+file's chunks and URLs), `chunk_sender` (one chunk's PUT with its retries), `scheduler` (the
+thread pool over every file), `local_file`, `progress`, `retry`, `models`, `errors`, and
+`cli`/`progress_bar` for the command line.
 """
 
-from mediabatch_client.client import API_PREFIX, ProgressCallback, UploadClient, guess_video_type
+from mediabatch_client.api import API_PREFIX
+from mediabatch_client.client import UploadClient
 from mediabatch_client.errors import BatchUploadError, PartUploadError, UploadError
 from mediabatch_client.models import ServerProgress, UploadProgress, UploadResult, UploadSession
+from mediabatch_client.progress import ProgressCallback
+from mediabatch_client.video_types import guess_video_type
 
 __all__ = [
     "API_PREFIX",

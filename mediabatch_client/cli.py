@@ -14,82 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import TextIO
 
 from mediabatch_client.client import UploadClient
 from mediabatch_client.errors import BatchUploadError, UploadError
 from mediabatch_client.models import UploadProgress, UploadResult
+from mediabatch_client.progress_bar import ProgressBar, human
 
-
-def human(n_bytes: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n_bytes) < 1024 or unit == "GiB":
-            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
-        n_bytes /= 1024
-    return f"{n_bytes:.1f} TiB"  # pragma: no cover - the loop returns
-
-
-class ProgressBar:
-    """All files of a call as one bar: ``[#####.....]  48.2%  1.2 GiB/2.5 GiB  85.3 MiB/s  1/3 files``.
-
-    On a terminal it redraws in place (at most 10 times a second); elsewhere (a log) it prints a
-    line at every further 10 %."""
-
-    def __init__(self, total_bytes: int, total_files: int, stream: TextIO | None = None, width: int = 30) -> None:
-        self.total_bytes = max(1, total_bytes)
-        self.total_files = total_files
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.tty = self.stream.isatty()
-        self._files: dict[str, UploadProgress] = {}
-        self._lock = threading.Lock()
-        self._started = time.monotonic()
-        self._start_bytes: int | None = None
-        self._last_draw = 0.0
-        self._last_decile = -1
-
-    def __call__(self, progress: UploadProgress) -> None:
-        with self._lock:
-            self._files[progress.upload_id] = progress
-            if self._start_bytes is None:
-                self._start_bytes = progress.bytes_done  # bytes a resumed upload already had
-            self._draw(force=progress.completed)
-
-    def line(self) -> str:
-        done = sum(p.bytes_done for p in self._files.values())
-        fraction = min(1.0, done / self.total_bytes)
-        filled = int(fraction * self.width)
-        elapsed = max(1e-6, time.monotonic() - self._started)
-        rate = max(0, done - (self._start_bytes or 0)) / elapsed
-        completed = sum(1 for p in self._files.values() if p.completed)
-        return (
-            f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}%  {human(done)}/"
-            f"{human(self.total_bytes)}  {human(rate)}/s  {completed}/{self.total_files} files"
-        )
-
-    def _draw(self, force: bool) -> None:
-        now = time.monotonic()
-        if self.tty:
-            if force or now - self._last_draw >= 0.1:
-                self._last_draw = now
-                self.stream.write("\r" + self.line())
-                self.stream.flush()
-            return
-        done = sum(p.bytes_done for p in self._files.values())
-        decile = int(10 * min(1.0, done / self.total_bytes))
-        if decile > self._last_decile or force:
-            self._last_decile = decile
-            self.stream.write(self.line() + "\n")
-            self.stream.flush()
-
-    def finish(self) -> None:
-        with self._lock:
-            if self.tty:
-                self.stream.write("\r" + self.line() + "\n")
-                self.stream.flush()
+__all__ = ["ProgressBar", "human", "main"]
 
 
 class _Seen:
@@ -142,11 +75,8 @@ def _report(result: UploadResult, out: TextIO) -> None:
     )
 
 
-def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    parser = _parser()
-    args = parser.parse_args(argv)
+def _checked_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[Path]:
+    """The files to send; a usage error (exit status 2) for a missing option or file."""
     if not args.api or not args.key:
         parser.error("--api and --key are required (or $MEDIABATCH_API_URL and $MEDIABATCH_API_KEY)")
     if args.workers < 1:
@@ -155,36 +85,60 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"not a file: {', '.join(missing)}")
+    return paths
+
+
+def _run_command(
+    client: UploadClient, args: argparse.Namespace, paths: list[Path], seen: _Seen, err: TextIO
+) -> tuple[list[UploadResult], int]:
+    """Upload or resume: the completed files and how many failed (each told on `err`, with the
+    command that resumes it)."""
+    if args.command != "upload":
+        return [client.resume(args.upload_id, args.file, on_progress=seen)], 0
+    try:
+        return client.upload_files(paths, channel_id=args.channel, on_progress=seen), 0
+    except BatchUploadError as exc:
+        for path, error in exc.errors.items():
+            err.write(f"{path.name}\tFAILED\t{error}\n")
+            if error.upload_id:
+                err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} {path}\n")
+        return exc.results, len(exc.errors)
+
+
+def _finish(bar: ProgressBar | None) -> None:
+    if bar:
+        bar.finish()
+
+
+def _interrupted(seen: _Seen, err: TextIO) -> None:
+    """Ctrl-C: what was sent stays in S3, so say how to go on from there."""
+    err.write("interrupted; chunks already sent stay in S3 for a day. To continue:\n")
+    for progress in seen.unfinished():
+        err.write(f"  python -m mediabatch_client resume {progress.upload_id} {progress.path}\n")
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status (0 all uploaded, 1 some failed, 130 interrupted;
+    usage errors exit with 2 through argparse)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = _parser()
+    args = parser.parse_args(argv)
+    paths = _checked_paths(parser, args)
     bar = None if args.quiet else ProgressBar(sum(p.stat().st_size for p in paths), len(paths), err)
     seen = _Seen(bar)
-    failed = 0
     with UploadClient(args.api, args.key, max_workers=args.workers, part_retries=max(0, args.retries)) as client:
         try:
-            if args.command == "upload":
-                try:
-                    results = client.upload_files(paths, channel_id=args.channel, on_progress=seen)
-                except BatchUploadError as exc:
-                    results, failed = exc.results, len(exc.errors)
-                    for path, error in exc.errors.items():
-                        err.write(f"{path.name}\tFAILED\t{error}\n")
-                        if error.upload_id:
-                            err.write(f"\tresume with: python -m mediabatch_client resume {error.upload_id} {path}\n")
-            else:
-                results = [client.resume(args.upload_id, args.file, on_progress=seen)]
+            results, failed = _run_command(client, args, paths, seen, err)
         except UploadError as exc:
-            if bar:
-                bar.finish()
+            _finish(bar)
             err.write(f"error: {exc}\n")
             return 1
         except KeyboardInterrupt:
-            if bar:
-                bar.finish()
-            err.write("interrupted; chunks already sent stay in S3 for a day. To continue:\n")
-            for progress in seen.unfinished():
-                err.write(f"  python -m mediabatch_client resume {progress.upload_id} {progress.path}\n")
+            _finish(bar)
+            _interrupted(seen, err)
             return 130
-    if bar:
-        bar.finish()
+    _finish(bar)
     for result in results:
         _report(result, out)
     return 1 if failed else 0

@@ -1,5 +1,8 @@
 """The exceptions of the upload client: one base class, `UploadError`, that carries what the
-server said (its error `code`, `message` and `details`) or what went wrong locally."""
+server said (its error `code`, `message` and `details`) or what went wrong locally.
+
+`Aborted` and `ChunkFailed` never reach the caller: they are how the threads sending chunks
+tell the scheduler what became of one chunk."""
 
 from __future__ import annotations
 
@@ -95,3 +98,15 @@ class BatchUploadError(UploadError):
         super().__init__(f"{len(errors)} of {len(results) + len(errors)} file(s) failed: {lines}", code="batch_failed")
         self.results = list(results)
         self.errors = dict(errors)
+
+
+class Aborted(Exception):
+    """The call is being abandoned (another error, or KeyboardInterrupt): stop sending."""
+
+
+class ChunkFailed(Exception):
+    """One chunk could not be stored after every retry (the file's other chunks go on)."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(cause)
+        self.cause = cause

@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+import openapi_document
 from api_routes import audit, auth, batches, health, media, operations, uploads, webhooks
 from api_routes.errors import error_response, status_for
 from mediabatch.errors import DomainError
@@ -35,6 +36,7 @@ app.include_router(uploads.router)
 app.include_router(media.router)
 app.include_router(operations.router)
 app.include_router(audit.router)
+openapi_document.register(app)
 
 
 @app.exception_handler(DomainError)
@@ -84,9 +86,24 @@ def handle_bad_json(exc: json.JSONDecodeError) -> Response[str]:
 
 @app.not_found
 def handle_not_found(exc: Exception) -> Response[str]:
-    return error_response(
-        404, "route_not_found", f"no route for {app.current_event.http_method} {app.current_event.path}"
-    )
+    """Every request no route matches lands here (the template's $default route sends them)."""
+    method, path = app.current_event.http_method, app.current_event.path
+    allowed = allowed_methods(path)
+    if allowed:
+        return error_response(
+            405,
+            "method_not_allowed",
+            f"{method} is not allowed on {path}; allowed: {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
+    return error_response(404, "route_not_found", f"no route for {method} {path}")
+
+
+def allowed_methods(path: str) -> list[str]:
+    """Methods of the routes whose path pattern matches `path` (Powertools keeps its compiled
+    routes in these two lists; it offers no public lookup)."""
+    routes = [*app._static_routes, *app._dynamic_routes]
+    return sorted({route.method.upper() for route in routes if route.rule.match(path)})
 
 
 @app.exception_handler(Exception)

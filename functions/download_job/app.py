@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -34,5 +35,5 @@ def lambda_handler(task: JobTask, context: LambdaContext) -> dict[str, Any]:
         task.job_id,
         remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,
     )
-    metrics.add_metric(name=f"Job_{result['status']}", unit=MetricUnit.Count, value=1)
-    return result
+    metrics.add_metric(name=f"Job_{result.status}", unit=MetricUnit.Count, value=1)
+    return asdict(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -39,6 +40,8 @@ def _describe(crash: TaskFailure) -> str:
 @event_parser(model=CrashedJob)
 def lambda_handler(event: CrashedJob, context: LambdaContext) -> dict[str, Any]:
     logger.warning("download task crashed", extra={"job_id": event.job_id, "error": event.crash.Error})
-    return container.download_job_runner().record_crash(
-        event.tenant_id, event.batch_id, event.job_id, _describe(event.crash)
+    return asdict(
+        container.download_job_runner().record_crash(
+            event.tenant_id, event.batch_id, event.job_id, _describe(event.crash)
+        )
     )

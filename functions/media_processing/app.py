@@ -34,7 +34,7 @@ def lambda_handler(task: ProcessingTask, context: LambdaContext) -> dict[str, An
     logger.append_keys(media_id=task.media_id, step=task.step)
     processor = container.media_processor()
     if task.step == "probe":
-        return {"probe": processor.probe(task.tenant_id, task.media_id)}
+        return {"probe": processor.probe(task.tenant_id, task.media_id).as_dict()}
     if task.step == "thumbnail":
         return {"thumbnail_key": processor.thumbnail(task.tenant_id, task.media_id)}
     if task.step == "hls":

@@ -13,23 +13,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
-from mediabatch.settings import get_settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-MAX_BACKOFF_SECONDS = 900
-
 
 class DeliveryFailed(Exception):
     pass
-
-
-def backoff_seconds(receive_count: int) -> int:
-    base = get_settings().webhook_backoff_base_seconds
-    return int(min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, receive_count - 1)))
 
 
 # A delivery attempt takes at most ~10 s; one started with less time left could be cut off by
@@ -51,7 +43,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         logger.warning("webhook not delivered, not retryable", extra={"reason": outcome.reason})
         return
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    delay = backoff_seconds(receive_count)
+    delay = container.webhook_backoff().delay_for(receive_count)
     container.delivery_queue().postpone(record.receipt_handle, delay)
     metrics.add_metric(name="WebhookRetried", unit=MetricUnit.Count, value=1)
     raise DeliveryFailed(f"webhook delivery failed ({outcome.reason}); retry in {delay} s")

@@ -206,9 +206,9 @@ def lower_url_page_size(monkeypatch: pytest.MonkeyPatch, size: int = SMALL_PAGE)
     """Answers carry at most `size` URLs from now on (the server's limit is 1000: paging past
     it would take a file of over 16 GB). The API runs in this process, so its limit can be
     lowered here."""
-    import mediabatch.uploads.service as service
+    import mediabatch.uploads.plan as plan
 
-    monkeypatch.setattr(service, "URLS_PER_RESPONSE", size)
+    monkeypatch.setattr(plan, "URLS_PER_RESPONSE", size)
 
 
 def test_url_pages_come_with_after_while_earlier_parts_are_still_being_sent(

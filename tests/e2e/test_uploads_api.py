@@ -228,7 +228,10 @@ def test_bad_chunk_indexes_are_400(api: Api) -> None:
             headers={"content-type": "application/octet-stream"},
         )
         assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
-    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/-1", data=b"x")
+    for bad in ("-1", "abc", "1.5"):
+        response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/{bad}", data=b"x")
+        assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index", bad
+    response = api.request("POST", f"/api/v1/videos/batch/chunk/{session['uploadId']}/0?offset=x", data=b"x")
     assert response.status_code == 400 and error(response)["code"] == "invalid_chunk_index"
 
 
@@ -379,3 +382,25 @@ def test_the_presigned_put_cannot_overwrite_a_registered_file(api: Api, media: M
     assert requests.get(item["download_url"], timeout=30).content == clip
     again = data(api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}"))
     assert again["id"] == item["id"] and requests.get(again["download_url"], timeout=30).content == clip
+
+
+def test_init_and_complete_honour_an_idempotency_key(api: Api, media: MediaSet) -> None:
+    clip = media.clip.read_bytes()
+    files = [{"filename": "idem.mp4", "size": len(clip), "type": "video/mp4"}]
+    key = {"Idempotency-Key": "init-idem-1"}
+    first = api.request("POST", "/api/v1/videos/batch/init", json={"files": files}, headers=key)
+    again = api.request("POST", "/api/v1/videos/batch/init", json={"files": files}, headers=key)
+    assert first.status_code == again.status_code == 200
+    (session,) = data(first)
+    assert [s["uploadId"] for s in data(again)] == [session["uploadId"]]  # one session, not two
+    other = api.request("POST", "/api/v1/videos/batch/init", json={"files": files}, headers={"Idempotency-Key": "x2"})
+    assert data(other)[0]["uploadId"] != session["uploadId"]
+    reused = api.request("POST", "/api/v1/videos/batch/init", json={"files": [{**files[0], "size": 9}]}, headers=key)
+    assert reused.status_code == 409 and error(reused)["code"] == "idempotency_key_reused"
+
+    requests.put(session["presignedUrls"][0], data=clip, headers=session["requiredHeaders"], timeout=30)
+    done_key = {"Idempotency-Key": "complete-idem-1"}
+    done = api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}", headers=done_key)
+    repeat = api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}", headers=done_key)
+    assert done.status_code == repeat.status_code == 200
+    assert data(repeat)["id"] == data(done)["id"] and data(done)["size"] == len(clip)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from mediabatch import container
 from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
-from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
+from mediabatch.catalog.models import MediaItem, ProcessingState
+from mediabatch.catalog.service import build_item
+from mediabatch.downloads.models import BatchRecord, BatchStatus, FileInfo, JobRecord, JobStatus
 from tests.integration.conftest import MakeBatch
 
 pytestmark = pytest.mark.integration
@@ -137,6 +140,56 @@ def test_a_job_finishes_only_once(store: BatchTable, make_batch: MakeBatch) -> N
     assert job.title == "Clip" and job.progress_percent == 100.0 and job.completed_at is not None
 
 
+def stored_file(job: JobRecord) -> tuple[FileInfo, MediaItem]:
+    key = f"tenants/{job.tenant_id}/batch/{job.batch_id}/clip.mp4"
+    info = FileInfo(
+        filename="clip.mp4",
+        filepath=f"batch/{job.batch_id}/clip.mp4",
+        size_bytes=1234,
+        content_type="video/mp4",
+        s3_key=key,
+        media_id=f"m-{job.job_id}",
+    )
+    media = build_item(
+        tenant_id=job.tenant_id,
+        media_id=f"m-{job.job_id}",
+        storage_key=key,
+        filename="clip.mp4",
+        size=1234,
+        content_type="video/mp4",
+        folder=f"batch/{job.batch_id}",
+        title="Clip",
+        metadata={"source": "download"},
+        processing=ProcessingState.NOT_REQUESTED,
+    )
+    return info, media
+
+
+def test_a_completed_job_and_its_media_item_are_written_together(store: BatchTable, make_batch: MakeBatch) -> None:
+    batch, jobs = make_batch(1)
+    assert store.start_job(jobs[0]) is StartOutcome.STARTED
+    info, media = stored_file(jobs[0])
+
+    assert store.finish_job(jobs[0], JobStatus.COMPLETED, title="Clip", file_info=info, media=media) is True
+
+    job = job_now(store, jobs[0])
+    assert job.file_info == info and job.downloaded_bytes == job.total_bytes == 1234
+    found = container.media_item_table().get(batch.tenant_id, media.id)
+    assert found is not None and found.storage_key == info.s3_key and found.size == 1234
+
+
+def test_a_job_someone_else_finished_writes_no_media_item(store: BatchTable, make_batch: MakeBatch) -> None:
+    batch, jobs = make_batch(1)
+    assert store.start_job(jobs[0]) is StartOutcome.STARTED
+    assert store.finish_job(jobs[0], JobStatus.FAILED, error="job crashed: Sandbox.Timedout")
+    info, media = stored_file(jobs[0])
+
+    assert store.finish_job(jobs[0], JobStatus.COMPLETED, file_info=info, media=media) is False
+
+    assert container.media_item_table().get(batch.tenant_id, media.id) is None
+    assert job_now(store, jobs[0]).file_info is None
+
+
 def test_a_failed_job_keeps_its_error_and_counts_as_failed(store: BatchTable, make_batch: MakeBatch) -> None:
     batch, jobs = make_batch(1)
     assert store.start_job(jobs[0]) is StartOutcome.STARTED
@@ -215,12 +268,25 @@ def test_set_terminal_wins_once_and_the_first_status_stays(store: BatchTable, ma
 
 
 # --------------------------------------------------------------------------- storage keys
-def test_a_storage_key_belongs_to_the_first_owner(store: BatchTable, tenant_id: str) -> None:
+def test_a_storage_key_belongs_to_the_first_owner(tenant_id: str) -> None:
+    keys = container.storage_key_table()
     key = "batch/batch_x/clip.mp4"
 
-    assert store.reserve_key(tenant_id, key, "job_a") is True
-    assert store.reserve_key(tenant_id, key, "job_b") is False
-    assert store.reserve_key(tenant_id, key, "job_a") is True  # a retry of the same job keeps its key
-    assert store.reserve_key(tenant_id, "batch/batch_x/clip-2.mp4", "job_b") is True
+    assert keys.reserve(tenant_id, key, "job_a") is True
+    assert keys.reserve(tenant_id, key, "job_b") is False
+    assert keys.reserve(tenant_id, key, "job_a") is True  # a retry of the same job keeps its key
+    assert keys.reserve(tenant_id, "batch/batch_x/clip-2.mp4", "job_b") is True
     # Keys are per tenant: another tenant may use the same relative path.
-    assert store.reserve_key(tenant_id + "-other", key, "job_b") is True
+    assert keys.reserve(tenant_id + "-other", key, "job_b") is True
+
+
+def test_a_released_storage_key_can_be_claimed_by_another_job(tenant_id: str) -> None:
+    keys = container.storage_key_table()
+    key = "batch/batch_y/clip.mp4"
+    assert keys.reserve(tenant_id, key, "job_a") is True
+
+    keys.release(tenant_id, key, "job_b")  # not the owner: changes nothing
+    assert keys.reserve(tenant_id, key, "job_b") is False
+    keys.release(tenant_id, key, "job_a")
+
+    assert keys.reserve(tenant_id, key, "job_b") is True

@@ -21,7 +21,7 @@ def test_a_crashed_running_job_fails_and_the_batch_is_announced(
     result = runner.record_crash(
         batch.tenant_id, batch.batch_id, jobs[0].job_id, "Sandbox.Timedout: Task timed out after 900.00 seconds"
     )
-    assert result["status"] == "failed"
+    assert result.status == "failed"
     found = store.get_batch_with_jobs(batch.tenant_id, batch.batch_id)
     assert found is not None
     after, after_jobs = found

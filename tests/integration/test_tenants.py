@@ -11,7 +11,9 @@ import pytest
 from localcloud import LocalCloud
 from mediabatch import container
 from mediabatch.errors import Unauthorized, ValidationFailed
-from mediabatch.tenants import Tenant, TenantService, hash_api_key, new_api_key
+from mediabatch.tenants.api_keys import hash_api_key, new_api_key
+from mediabatch.tenants.models import Tenant
+from mediabatch.tenants.service import TenantService
 
 pytestmark = pytest.mark.integration
 

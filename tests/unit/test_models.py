@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from mediabatch.downloads.events import batch_event_detail
 from mediabatch.downloads.models import MAX_URLS, BatchDownloadRequest, BatchOptions, BatchRecord, BatchStatus
 from mediabatch.paths import DEFAULT_PATH_TEMPLATE
 
@@ -128,11 +129,11 @@ def test_only_completed_failed_and_cancelled_are_terminal() -> None:
     }
 
 
-def test_a_batch_summary_reports_every_counter() -> None:
+def test_a_batch_event_reports_every_counter_and_no_webhook_url() -> None:
     batch = BatchRecord(
         tenant_id="t",
         batch_id="batch_1",
-        options=BatchOptions.model_validate({}),
+        options=BatchOptions.model_validate({"webhook_url": "https://hooks.example/secret-token"}),
         total_jobs=10,
         queued_jobs=1,
         running_jobs=2,
@@ -143,8 +144,10 @@ def test_a_batch_summary_reports_every_counter() -> None:
     )
 
     assert batch.finished_jobs == 7
-    assert batch.summary() == {
+    detail = batch_event_detail(batch)
+    assert {k: detail[k] for k in detail if k.endswith("_jobs") or k in ("batch_id", "status", "tenant_id")} == {
         "batch_id": "batch_1",
+        "tenant_id": "t",
         "status": "queued",
         "total_jobs": 10,
         "completed_jobs": 3,
@@ -152,4 +155,16 @@ def test_a_batch_summary_reports_every_counter() -> None:
         "running_jobs": 2,
         "queued_jobs": 1,
         "cancelled_jobs": 1,
+    }
+    assert "webhook_url" not in str(detail) and "secret-token" not in str(detail)
+    assert set(detail) - {"created_at", "started_at", "completed_at", "duration_sec", "error"} == {
+        "batch_id",
+        "tenant_id",
+        "status",
+        "total_jobs",
+        "completed_jobs",
+        "failed_jobs",
+        "running_jobs",
+        "queued_jobs",
+        "cancelled_jobs",
     }

@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from mediabatch import container
-from mediabatch.tenants import Tenant
+from mediabatch.tenants.models import Tenant
 
-PUBLIC_PATHS = frozenset({"/health"})
+# No key needed: the liveness probe and the API's own description (OpenAPI, Swagger UI).
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 
 
 def api_key_from(headers: dict[str, str]) -> str | None:

@@ -2,39 +2,57 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api_routes.auth import current_tenant
+from api_routes.idempotency import run_idempotent
 from mediabatch import container
 from mediabatch.downloads.models import BatchDownloadRequest
+from schemas.batches import BatchOut, BatchSummaryOut
 
 router = Router()
 
 
-@router.post("/api/v1/batch/download")
-def create_batch() -> Response[str]:
-    request = BatchDownloadRequest.model_validate(router.current_event.json_body or {})
-    idempotency_key = router.current_event.headers.get("idempotency-key")
-    summary = container.create_batch()(
-        current_tenant(router).tenant_id, idempotency_key, request, router.lambda_context
+@router.post(
+    "/api/v1/batch/download",
+    summary="Download up to 100 URLs as one batch",
+    tags=["batches"],
+    responses={
+        202: {
+            "description": "Accepted: the batch is queued; poll the URL in the Location header",
+            "content": {"application/json": {"model": BatchSummaryOut}},
+        }
+    },
+)
+def create_batch(request: Annotated[BatchDownloadRequest, Body()]) -> Response[BatchSummaryOut]:
+    tenant_id = current_tenant(router).tenant_id
+    summary = run_idempotent(
+        "batch.create",
+        tenant_id,
+        router.current_event.headers.get("idempotency-key"),
+        request.model_dump(mode="json"),
+        lambda: BatchSummaryOut.of(container.batch_download_service().create(tenant_id, request)).model_dump(
+            mode="json"
+        ),
+        lambda_context=router.lambda_context,
     )
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(summary),
+        body=BatchSummaryOut.model_validate(summary),
         headers={"Location": f"/api/v1/batch/{summary['batch_id']}"},
     )
 
 
-@router.get("/api/v1/batch/<batch_id>")
-def get_batch(batch_id: str) -> dict[str, Any]:
-    return container.batch_download_service().get(current_tenant(router).tenant_id, batch_id)
+@router.get("/api/v1/batch/<batch_id>", summary="A batch with its jobs", tags=["batches"])
+def get_batch(batch_id: str) -> BatchOut:
+    return BatchOut.of_details(container.batch_download_service().get(current_tenant(router).tenant_id, batch_id))
 
 
-@router.delete("/api/v1/batch/<batch_id>")
-def cancel_batch(batch_id: str) -> dict[str, Any]:
-    return container.batch_download_service().cancel(current_tenant(router).tenant_id, batch_id)
+@router.delete("/api/v1/batch/<batch_id>", summary="Cancel a batch", tags=["batches"])
+def cancel_batch(batch_id: str) -> BatchOut:
+    return BatchOut.of_details(container.batch_download_service().cancel(current_tenant(router).tenant_id, batch_id))

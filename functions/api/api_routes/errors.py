@@ -29,8 +29,13 @@ def status_for(exc: DomainError) -> int:
     return DEFAULT_STATUS
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response[str]:
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> Response[str]:
+    """The error envelope (`schemas.errors.ErrorEnvelope`); `details` only when there is some."""
     body: dict[str, Any] = {"success": False, "error": {"code": code, "message": message}}
     if details is not None:
         body["error"]["details"] = details
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body), headers=headers
+    )

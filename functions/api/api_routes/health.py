@@ -1,12 +1,14 @@
+"""Liveness probe: public, touches nothing behind the API."""
+
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from schemas.health import HealthOut
 
 router = Router()
 
 
-@router.get("/health")
-def health() -> dict[str, Any]:
-    return {"status": "ok"}
+@router.get("/health", summary="Liveness probe (no key needed)", tags=["health"])
+def health() -> HealthOut:
+    return HealthOut(status="ok")

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from schemas.media import MediaItemOut, MediaListOut
 
 from api_routes.auth import current_tenant
 from mediabatch import container
 from mediabatch.catalog.service import MAX_PAGE
+from schemas.media import MediaItemOut, MediaListOut
 
 router = Router()
 

@@ -5,69 +5,98 @@ from __future__ import annotations
 import base64
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from schemas.media import MediaItemOut
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from api_routes.auth import current_tenant
+from api_routes.idempotency import run_idempotent
 from mediabatch import container
-from mediabatch.catalog.models import LinkedMedia
 from mediabatch.errors import ValidationFailed
 from mediabatch.uploads.models import InitRequest
+from schemas.media import MediaItemOut
+from schemas.uploads import ChunkReceiptOut, ChunkUrlOut, Envelope, UploadProgressOut, UploadSessionOut
 
 router = Router()
+TAGS = ["uploads"]
 
 
-def ok(data: Any) -> dict[str, Any]:
-    if isinstance(data, LinkedMedia):
-        data = MediaItemOut.of(data).model_dump(mode="json")
-    return {"success": True, "data": data}
+@router.post("/api/v1/videos/batch/init", summary="Open uploads for up to 5 files", tags=TAGS)
+def init_uploads(request: Annotated[InitRequest, Body()]) -> Envelope[list[UploadSessionOut]]:
+    """With `Idempotency-Key`, a retried init answers the sessions of the first one (their URLs may
+    have expired by then: `/retry` signs fresh ones) instead of opening new ones."""
+    tenant_id = current_tenant(router).tenant_id
+
+    def init() -> dict[str, Any]:
+        uploads = container.upload_service().init(tenant_id, request)
+        return Envelope(data=[UploadSessionOut.of(u) for u in uploads]).model_dump(mode="json", by_alias=True)
+
+    body = run_idempotent(
+        "uploads.init",
+        tenant_id,
+        idempotency_key(),
+        request.model_dump(mode="json"),
+        init,
+        lambda_context=router.lambda_context,
+    )
+    return Envelope[list[UploadSessionOut]].model_validate(body)
 
 
-@router.post("/api/v1/videos/batch/init")
-def init_uploads() -> dict[str, Any]:
-    request = InitRequest.model_validate(router.current_event.json_body or {})
-    return ok(container.upload_service().init(current_tenant(router).tenant_id, request))
-
-
-@router.post("/api/v1/videos/batch/chunk/<upload_id>/<chunk_index>")
-def put_chunk(upload_id: str, chunk_index: str) -> dict[str, Any]:
-    offset = router.current_event.get_query_string_value("offset", "0") or "0"
-    if not chunk_index.isdigit() or not offset.isdigit():
-        raise ValidationFailed("chunkIndex and offset must be non-negative integers", code="invalid_chunk_index")
+@router.post(
+    "/api/v1/videos/batch/chunk/<upload_id>/<chunk_index>",
+    summary="Send a chunk (or a piece of one) through the server",
+    tags=TAGS,
+)
+def put_chunk(
+    upload_id: str,
+    chunk_index: str,
+    offset: Annotated[str, Query(description="where this piece starts within the chunk (bytes)")] = "0",
+) -> Envelope[ChunkReceiptOut]:
     body = chunk_body(router.current_event.headers.get("content-type", ""), raw_body(router))
-    return ok(
-        container.upload_service().put_chunk(
-            current_tenant(router).tenant_id, upload_id, int(chunk_index), int(offset), body
-        )
+    receipt = container.upload_service().put_chunk(
+        current_tenant(router).tenant_id, upload_id, non_negative(chunk_index), non_negative(offset), body
     )
+    return Envelope(data=ChunkReceiptOut.of(receipt))
 
 
-@router.get("/api/v1/videos/batch/progress/<upload_id>")
-def progress(upload_id: str) -> dict[str, Any]:
-    return ok(container.upload_service().progress(current_tenant(router).tenant_id, upload_id))
+@router.get("/api/v1/videos/batch/progress/<upload_id>", summary="Progress of one upload", tags=TAGS)
+def get_progress(upload_id: str) -> Envelope[UploadProgressOut]:
+    progress = container.upload_service().progress(current_tenant(router).tenant_id, upload_id)
+    return Envelope(data=UploadProgressOut.of(progress))
 
 
-@router.post("/api/v1/videos/batch/retry/<upload_id>")
-def retry(upload_id: str) -> dict[str, Any]:
-    limit = router.current_event.get_query_string_value("limit", "1000") or "1000"
-    after = router.current_event.get_query_string_value("after")
-    if not limit.isdigit() or (after is not None and not after.isdigit()):
-        raise ValidationFailed(
-            "limit and after must be non-negative integers",
-            details=[{"field": "limit" if not limit.isdigit() else "after", "message": "not a non-negative integer"}],
-        )
-    return ok(
-        container.upload_service().retry(
-            current_tenant(router).tenant_id, upload_id, int(limit), int(after) if after is not None else None
-        )
+@router.post("/api/v1/videos/batch/retry/<upload_id>", summary="Fresh URLs for the chunks still lacking", tags=TAGS)
+def retry_chunks(
+    upload_id: str,
+    limit: Annotated[int | None, Query(description="at most this many URLs (1-1000, the default)")] = None,
+    after: Annotated[int | None, Query(ge=0, description="only chunks after this index (a cursor)")] = None,
+) -> Envelope[list[ChunkUrlOut]]:
+    urls = container.upload_service().retry(current_tenant(router).tenant_id, upload_id, limit, after)
+    return Envelope(data=[ChunkUrlOut.of(u) for u in urls])
+
+
+@router.post("/api/v1/videos/batch/complete/<upload_id>", summary="Register the uploaded file", tags=TAGS)
+def complete_upload(upload_id: str) -> Envelope[MediaItemOut]:
+    tenant_id = current_tenant(router).tenant_id
+
+    def complete() -> dict[str, Any]:
+        media = container.upload_service().complete(tenant_id, upload_id)
+        return Envelope(data=MediaItemOut.of(media)).model_dump(mode="json", by_alias=True)
+
+    body = run_idempotent(
+        "uploads.complete",
+        tenant_id,
+        idempotency_key(),
+        {"upload_id": upload_id},
+        complete,
+        lambda_context=router.lambda_context,
     )
+    return Envelope[MediaItemOut].model_validate(body)
 
 
-@router.post("/api/v1/videos/batch/complete/<upload_id>")
-def complete(upload_id: str) -> dict[str, Any]:
-    return ok(container.upload_service().complete(current_tenant(router).tenant_id, upload_id))
+def idempotency_key() -> str | None:
+    return router.current_event.headers.get("idempotency-key")
 
 
 def raw_body(r: Router) -> bytes:
@@ -88,3 +117,10 @@ def chunk_body(content_type: str, body: bytes) -> bytes:
             payload = part.get_payload(decode=True)
             return payload if isinstance(payload, bytes) else b""
     raise ValidationFailed("multipart body has no 'chunk' field", code="invalid_piece")
+
+
+def non_negative(text: str) -> int:
+    """chunkIndex and offset keep their documented code (`invalid_chunk_index`), whatever is wrong."""
+    if not text.isdigit():
+        raise ValidationFailed("chunkIndex and offset must be non-negative integers", code="invalid_chunk_index")
+    return int(text)

@@ -9,10 +9,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
 from mediabatch.adapters.aws import client, reset_clients
 from mediabatch.adapters.dynamodb.audit_log import AuditLogTable
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.adapters.dynamodb.media_items import MediaItemTable
+from mediabatch.adapters.dynamodb.storage_keys import StorageKeyTable
 from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.adapters.dynamodb.upload_sessions import UploadSessionTable
 from mediabatch.adapters.eventbridge.publisher import EventPublisher
@@ -24,16 +27,16 @@ from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator, MediaP
 from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
 from mediabatch.catalog.service import MediaCatalog
 from mediabatch.downloads.finalizer import BatchFinalizer
-from mediabatch.downloads.idempotent import CreateBatch, idempotent_batch_creation
-from mediabatch.downloads.job_runner import DownloadJobRunner
+from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.operations.service import MediaOperations
 from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import Settings, get_settings
-from mediabatch.tenants import TenantService
+from mediabatch.tenants.service import TenantService
 from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
-from mediabatch.webhook_delivery import WebhookDeliveryService
+from mediabatch.webhooks.delivery import WebhookDeliveryService
+from mediabatch.webhooks.models import RetryBackoff
 
 
 def settings() -> Settings:
@@ -55,6 +58,17 @@ def url_policy() -> UrlPolicy:
 @lru_cache(maxsize=1)
 def batch_table() -> BatchTable:
     return BatchTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def storage_key_table() -> StorageKeyTable:
+    return StorageKeyTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """Where the API remembers Idempotency-Keys (functions/api/api_routes/idempotency.py)."""
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table_name, boto3_client=aws("dynamodb"))
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +113,11 @@ def delivery_queue() -> DeliveryQueue:
 
 
 @lru_cache(maxsize=1)
+def safe_http_client() -> SafeHttpClient:
+    return SafeHttpClient(url_policy())
+
+
+@lru_cache(maxsize=1)
 def ffmpeg_tools() -> FfmpegTools:
     s = settings()
     return FfmpegTools(s.ffmpeg_path, s.ffprobe_path)
@@ -132,19 +151,16 @@ def batch_download_service() -> BatchDownloadService:
 
 
 @lru_cache(maxsize=1)
-def create_batch() -> CreateBatch:
-    return idempotent_batch_creation(batch_download_service(), settings().idempotency_table_name, aws("dynamodb"))
-
-
-@lru_cache(maxsize=1)
 def media_catalog() -> MediaCatalog:
     return MediaCatalog(media_item_table(), media_bucket())
 
 
 @lru_cache(maxsize=1)
 def upload_service() -> UploadService:
+    sessions = upload_session_table()
     return UploadService(
-        upload_session_table(),
+        sessions,
+        sessions,  # the same table keeps the server-side chunk pieces
         media_bucket(),
         media_catalog(),
         event_publisher(),
@@ -160,7 +176,15 @@ def media_processor() -> MediaProcessor:
 
 @lru_cache(maxsize=1)
 def download_job_runner() -> DownloadJobRunner:
-    return DownloadJobRunner(batch_table(), media_bucket(), ytdlp_downloader(), batch_finalizer(), settings())
+    s = settings()
+    limits = JobLimits(
+        job_timeout_seconds=float(s.job_timeout_seconds),
+        safety_margin_seconds=float(s.lambda_safety_margin_seconds),
+        work_dir=s.work_dir,
+    )
+    return DownloadJobRunner(
+        batch_table(), storage_key_table(), media_bucket(), ytdlp_downloader(), batch_finalizer(), limits
+    )
 
 
 @lru_cache(maxsize=1)
@@ -171,7 +195,12 @@ def webhook_delivery_service() -> WebhookDeliveryService:
         batch = store.get_batch(tenant_id, batch_id)
         return batch.options.webhook_url if batch else None
 
-    return WebhookDeliveryService(tenant_service(), SafeHttpClient(url_policy()), webhook_url_of)
+    return WebhookDeliveryService(tenant_service(), safe_http_client(), webhook_url_of)
+
+
+@lru_cache(maxsize=1)
+def webhook_backoff() -> RetryBackoff:
+    return RetryBackoff(settings().webhook_backoff_base_seconds)
 
 
 @lru_cache(maxsize=1)

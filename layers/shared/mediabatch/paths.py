@@ -20,38 +20,8 @@ _TENANT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 def validate_path_template(template: str) -> str:
     """Return the template if it is safe to render; raise ValidationFailed naming the problem."""
-    if not template.startswith("batch/"):
-        raise ValidationFailed("path_template must start with 'batch/'", details=[_field("must start with 'batch/'")])
-    if "\\" in template or any(unicodedata.category(c).startswith("C") for c in template):
-        raise ValidationFailed(
-            "path_template contains backslashes or control characters",
-            details=[_field("backslashes and control characters are not allowed")],
-        )
-    if "|" in template:  # the catalog lists folders by `folder|` prefixes
-        raise ValidationFailed("path_template may not contain '|'", details=[_field("'|' is not allowed")])
-    literal_parts: list[str] = []
-    try:
-        parsed = list(string.Formatter().parse(template))
-    except ValueError as exc:
-        raise ValidationFailed(f"path_template is malformed: {exc}", details=[_field(str(exc))]) from exc
-    for literal, name, spec, conversion in parsed:
-        literal_parts.append(literal)
-        if name is None:
-            continue
-        if name in TEMPLATE_VARIABLES and (spec or conversion):
-            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            raise ValidationFailed(
-                f"path_template may not use format specs or conversions: {{{shown}}}",
-                details=[_field("format specs and conversions are not allowed")],
-            )
-        if name not in TEMPLATE_VARIABLES:
-            raise ValidationFailed(
-                f"path_template uses unknown variable {{{name}}}; allowed: "
-                + ", ".join(f"{{{v}}}" for v in sorted(TEMPLATE_VARIABLES)),
-                details=[_field(f"unknown variable {{{name}}}")],
-            )
-        literal_parts.append("x")
-    skeleton = "".join(literal_parts)
+    _check_characters(template)
+    skeleton = _skeleton(template)
     segments = skeleton.split("/")
     if any(seg in ("", ".", "..") for seg in segments) or ".." in skeleton:
         raise ValidationFailed(
@@ -61,6 +31,48 @@ def validate_path_template(template: str) -> str:
     if not template.rstrip().split("/")[-1]:
         raise ValidationFailed("path_template must end with a file name", details=[_field("must end with a file name")])
     return template
+
+
+def _check_characters(template: str) -> None:
+    if not template.startswith("batch/"):
+        raise ValidationFailed("path_template must start with 'batch/'", details=[_field("must start with 'batch/'")])
+    if "\\" in template or any(unicodedata.category(c).startswith("C") for c in template):
+        raise ValidationFailed(
+            "path_template contains backslashes or control characters",
+            details=[_field("backslashes and control characters are not allowed")],
+        )
+    if "|" in template:  # the catalog lists folders by `folder|` prefixes
+        raise ValidationFailed("path_template may not contain '|'", details=[_field("'|' is not allowed")])
+
+
+def _skeleton(template: str) -> str:
+    """The template with every variable replaced by `x` (after checking each variable)."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValidationFailed(f"path_template is malformed: {exc}", details=[_field(str(exc))]) from exc
+    literal_parts: list[str] = []
+    for literal, name, spec, conversion in parsed:
+        literal_parts.append(literal)
+        if name is not None:
+            _check_variable(name, spec, conversion)
+            literal_parts.append("x")
+    return "".join(literal_parts)
+
+
+def _check_variable(name: str, spec: str | None, conversion: str | None) -> None:
+    if name in TEMPLATE_VARIABLES and (spec or conversion):
+        shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        raise ValidationFailed(
+            f"path_template may not use format specs or conversions: {{{shown}}}",
+            details=[_field("format specs and conversions are not allowed")],
+        )
+    if name not in TEMPLATE_VARIABLES:
+        raise ValidationFailed(
+            f"path_template uses unknown variable {{{name}}}; allowed: "
+            + ", ".join(f"{{{v}}}" for v in sorted(TEMPLATE_VARIABLES)),
+            details=[_field(f"unknown variable {{{name}}}")],
+        )
 
 
 def sanitize_component(value: object, *, fallback: str = "untitled") -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from mediabatch.adapters.dynamodb.batches import BatchTable
-from mediabatch.adapters.eventbridge.publisher import EventPublisher
+from mediabatch.downloads.events import batch_event_detail, job_event_detail
 from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
-from mediabatch.downloads.views import batch_event_detail, job_event_detail
+from mediabatch.downloads.ports import BatchRepository, EventPublisher
 
 
 def final_status(batch: BatchRecord) -> BatchStatus:
@@ -16,8 +15,17 @@ def final_status(batch: BatchRecord) -> BatchStatus:
     return BatchStatus.COMPLETED
 
 
+def _failure_reason(batch: BatchRecord, status: BatchStatus) -> str | None:
+    if status is not BatchStatus.FAILED:
+        return None
+    error = f"{batch.failed_jobs} of {batch.total_jobs} jobs failed"
+    if batch.stop_requested:
+        error += "; stopped on the first error (stop_on_error)"
+    return error
+
+
 class BatchFinalizer:
-    def __init__(self, store: BatchTable, events: EventPublisher) -> None:
+    def __init__(self, store: BatchRepository, events: EventPublisher) -> None:
         self._store = store
         self._events = events
 
@@ -35,12 +43,7 @@ class BatchFinalizer:
         if batch is None or batch.status.is_terminal or batch.finished_jobs < batch.total_jobs:
             return None
         status = final_status(batch)
-        error = None
-        if status is BatchStatus.FAILED:
-            error = f"{batch.failed_jobs} of {batch.total_jobs} jobs failed"
-            if batch.stop_requested:
-                error += "; stopped on the first error (stop_on_error)"
-        ended = self._store.set_terminal(tenant_id, batch_id, status, error=error)
+        ended = self._store.set_terminal(tenant_id, batch_id, status, error=_failure_reason(batch, status))
         if ended is None:
             return None
         self.announce_batch(ended)

@@ -1,12 +1,17 @@
-"""Request and state models of batch downloads."""
+"""Request and state models of batch downloads, and the values and errors that cross its ports
+(what a downloader is asked for and returns, how a job start ended)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum, StrEnum
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mediabatch.clock import parse_iso, utc_now
 from mediabatch.paths import DEFAULT_PATH_TEMPLATE
 
 MAX_URLS = 100
@@ -123,14 +128,84 @@ class BatchRecord(BaseModel):
     def finished_jobs(self) -> int:
         return self.completed_jobs + self.failed_jobs + self.cancelled_jobs
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "batch_id": self.batch_id,
-            "status": self.status.value,
-            "total_jobs": self.total_jobs,
-            "completed_jobs": self.completed_jobs,
-            "failed_jobs": self.failed_jobs,
-            "running_jobs": self.running_jobs,
-            "queued_jobs": self.queued_jobs,
-            "cancelled_jobs": self.cancelled_jobs,
-        }
+    def duration_sec(self, now: datetime | None = None) -> float | None:
+        """Seconds from start (or creation) to completion, or to `now` while it runs."""
+        start = self.started_at or self.created_at
+        end = parse_iso(self.completed_at) if self.completed_at else (now or utc_now())
+        return round(max(0.0, (end - parse_iso(start)).total_seconds()), 1)
+
+
+class StartOutcome(Enum):
+    """How an attempt to start a queued job ended."""
+
+    STARTED = "started"
+    CANCELLED = "cancelled"  # the batch was cancelled or stopped before this job began
+    SKIPPED = "skipped"  # the job was not queued any more (a retry of a finished item)
+
+
+# ---------------------------------------------------------------------- read side
+@dataclass(frozen=True)
+class LinkedSubtitle:
+    subtitle: Subtitle
+    download_url: str
+
+
+@dataclass(frozen=True)
+class LinkedJob:
+    """A job with time-limited links to its stored file and subtitles (when it has any)."""
+
+    job: JobRecord
+    download_url: str | None = None
+    subtitles: list[LinkedSubtitle] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchDetails:
+    """A batch as its owner reads it: the record, its jobs in order, and how long it has run."""
+
+    batch: BatchRecord
+    jobs: list[LinkedJob]
+    duration_sec: float | None
+
+
+# ---------------------------------------------------------------------- the downloader port
+@dataclass(frozen=True)
+class DownloadSpec:
+    url: str
+    quality: str = "best"
+    video_format: str = "mp4"
+    download_subtitles: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    downloaded: int
+    total: int | None
+    percent: float
+    title: str | None
+
+
+@dataclass
+class DownloadResult:
+    """The finished file, what the source said about it (title, id, ext, uploader...) and
+    subtitles by language."""
+
+    path: Path
+    info: dict[str, Any]
+    subtitles: dict[str, Path] = field(default_factory=dict)
+
+
+class JobCancelled(Exception):
+    """The job was asked to stop (raised by the progress callback, passed on by the downloader)."""
+
+    msg = "cancelled"
+
+
+class JobTimedOut(Exception):
+    """The download ran past its deadline."""
+
+    msg = "timed out"
+
+
+class DownloadFailed(Exception):
+    """The URL could not be downloaded; `str()` is a message fit for users."""

@@ -7,21 +7,21 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from mediabatch.adapters.dynamodb.batches import BatchTable
-from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator
 from mediabatch.clock import now_iso
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
+    BatchDetails,
     BatchDownloadRequest,
     BatchRecord,
     BatchStatus,
     JobRecord,
     JobStatus,
+    LinkedJob,
+    LinkedSubtitle,
 )
-from mediabatch.downloads.views import LinkSigner, batch_view
+from mediabatch.downloads.ports import BatchRepository, BatchWorkflow, MediaFileStorage, UrlChecker
 from mediabatch.errors import NotFound, UnsafeUrl, ValidationFailed
 from mediabatch.paths import validate_path_template
-from mediabatch.urlguard import UrlPolicy
 
 _BATCH_ID = re.compile(r"batch_[0-9a-f]{16}")
 
@@ -41,11 +41,11 @@ def job_index(job_id: str) -> int:
 class BatchDownloadService:
     def __init__(
         self,
-        store: BatchTable,
-        orchestrator: BatchOrchestrator,
+        store: BatchRepository,
+        orchestrator: BatchWorkflow,
         finalizer: BatchFinalizer,
-        links: LinkSigner,
-        policy: UrlPolicy,
+        links: MediaFileStorage,
+        policy: UrlChecker,
     ) -> None:
         self._store = store
         self._orchestrator = orchestrator
@@ -96,19 +96,14 @@ class BatchDownloadService:
             raise
         return batch
 
-    def get(self, tenant_id: str, batch_id: str) -> dict[str, Any]:
-        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if _BATCH_ID.fullmatch(batch_id) else None
-        if found is None:
-            raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
-        return batch_view(*found, self._links)
+    def get(self, tenant_id: str, batch_id: str) -> BatchDetails:
+        batch, jobs = self._find(tenant_id, batch_id)
+        return BatchDetails(batch=batch, jobs=[self._linked(job) for job in jobs], duration_sec=batch.duration_sec())
 
-    def cancel(self, tenant_id: str, batch_id: str) -> dict[str, Any]:
+    def cancel(self, tenant_id: str, batch_id: str) -> BatchDetails:
         """Queued jobs never start, running ones stop at their next progress write, and the
         batch ends `cancelled` at once. Cancelling a finished batch changes nothing."""
-        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if _BATCH_ID.fullmatch(batch_id) else None
-        if found is None:
-            raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
-        batch, _ = found
+        batch, _ = self._find(tenant_id, batch_id)
         if not batch.status.is_terminal and self._store.set_terminal(
             tenant_id, batch_id, BatchStatus.CANCELLED, error="cancelled by the user"
         ):
@@ -124,6 +119,25 @@ class BatchDownloadService:
                     self._store.request_cancel(job)  # conditional on `running`: a no-op otherwise
             self._finalizer.announce_pending(tenant_id, batch_id)
         return self.get(tenant_id, batch_id)
+
+    def _find(self, tenant_id: str, batch_id: str) -> tuple[BatchRecord, list[JobRecord]]:
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if _BATCH_ID.fullmatch(batch_id) else None
+        if found is None:
+            raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
+        return found
+
+    def _linked(self, job: JobRecord) -> LinkedJob:
+        info = job.file_info
+        if info is None:
+            return LinkedJob(job=job)
+        return LinkedJob(
+            job=job,
+            download_url=self._links.download_url(info.s3_key, info.filename),
+            subtitles=[
+                LinkedSubtitle(sub, self._links.download_url(sub.s3_key, sub.filepath.rsplit("/", 1)[-1]))
+                for sub in info.subtitles
+            ],
+        )
 
     def _validate_urls(self, urls: list[str]) -> None:
         problems: list[dict[str, Any]] = []

@@ -1,8 +1,9 @@
-"""Upload sessions and the init request."""
+"""Upload sessions, the init request and what the upload use cases answer."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -66,3 +67,53 @@ class UploadSession(BaseModel):
     created_at: str
     updated_at: str
     expires_at_epoch: int
+
+
+# ---------------------------------------------------------------------- what the use cases answer
+@dataclass(frozen=True)
+class ChunkUrl:
+    """A presigned URL for one chunk (0-based index; S3 part number index + 1)."""
+
+    chunk_index: int
+    url: str
+
+
+@dataclass(frozen=True)
+class InitializedUpload:
+    """One file of an init: its session and how to send its bytes."""
+
+    session: UploadSession
+    presigned_urls: list[str]
+    required_headers: dict[str, str]  # the signature covers them: a PUT without them is refused
+    urls_expire_in_seconds: int
+
+    @property
+    def presigned_urls_complete(self) -> bool:
+        """False when the file has more chunks than one answer carries (the rest come from /retry)."""
+        return len(self.presigned_urls) == self.session.total_chunks
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    """What storage holds of an upload, and what a fresh client needs to resume it."""
+
+    session: UploadSession
+    status: UploadStatus
+    completed_count: int
+    uploaded_bytes: int
+    failed_chunks: list[int]
+    required_headers: dict[str, str]
+    urls_expire_in_seconds: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.uploaded_bytes * 100 // self.session.size)
+
+
+@dataclass(frozen=True)
+class ChunkReceipt:
+    """What the server-side chunk path received of a chunk so far."""
+
+    chunk_index: int
+    received: int  # bytes covered contiguously from the chunk's start
+    chunk_complete: bool

@@ -9,14 +9,25 @@ transaction, so counters never drift from the jobs they count.
 from __future__ import annotations
 
 import time
-from enum import Enum
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.media_items import media_put_request
+from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import now_iso
-from mediabatch.downloads.models import NOT_STARTED, BatchRecord, BatchStatus, JobRecord, JobStatus
+from mediabatch.downloads.models import (
+    NOT_STARTED,
+    BatchRecord,
+    BatchStatus,
+    FileInfo,
+    JobRecord,
+    JobStatus,
+    StartOutcome,
+)
+
+__all__ = ["BatchTable", "StartOutcome", "batch_pk", "job_sk"]
 
 _ACTIVE = [value(BatchStatus.QUEUED.value), value(BatchStatus.RUNNING.value)]
 _COUNTER = {
@@ -24,12 +35,6 @@ _COUNTER = {
     JobStatus.FAILED: "failed_jobs",
     JobStatus.CANCELLED: "cancelled_jobs",
 }
-
-
-class StartOutcome(Enum):
-    STARTED = "started"
-    CANCELLED = "cancelled"  # the batch was cancelled or stopped before this job began
-    SKIPPED = "skipped"  # the job was not queued any more (a retry of a finished item)
 
 
 def batch_pk(tenant_id: str, batch_id: str) -> str:
@@ -42,7 +47,7 @@ def job_sk(index: int) -> str:
 
 class BatchTable:
     def __init__(self, table_name: str, dynamodb: Any) -> None:
-        self.table = self._table = table_name
+        self._table = table_name
         self._ddb = dynamodb
 
     # ------------------------------------------------------------------ create / read
@@ -177,31 +182,38 @@ class BatchTable:
         status: JobStatus,
         *,
         from_status: JobStatus = JobStatus.RUNNING,
-        also: list[dict[str, Any]] | None = None,
-        **fields: Any,
+        error: str | None = None,
+        title: str | None = None,
+        file_info: FileInfo | None = None,
+        media: MediaItem | None = None,
     ) -> bool:
-        """Move a job to a terminal status and its counters with it (and write `also`, further
-        transaction items such as the job's media item, in the same transaction); False if it
-        was not in `from_status` any more (someone else finished it first)."""
-        fields = {**fields, "completed_at": now_iso()}
+        """Move a job to a terminal status and its counters with it, and put `media` (the
+        catalog item of the job's file) in the same transaction; False if the job was not in
+        `from_status` any more (someone else finished it first)."""
+        fields: dict[str, Any] = {"error": error, "title": title, "completed_at": now_iso()}
+        if file_info is not None:
+            fields.update(
+                file_info=file_info.model_dump(),
+                downloaded_bytes=file_info.size_bytes,
+                total_bytes=file_info.size_bytes,
+            )
         if status is JobStatus.COMPLETED:
             fields["progress_percent"] = 100.0
         from_counter = "running_jobs" if from_status is JobStatus.RUNNING else "queued_jobs"
+        items = [
+            self._job_transition(job, from_status, status, fields),
+            {
+                "Update": {
+                    **self._batch_key(job),
+                    "UpdateExpression": f"ADD {from_counter} :minus, {_COUNTER[status]} :one",
+                    "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
+                }
+            },
+        ]
+        if media is not None:
+            items.append(media_put_request(self._table, media))
         try:
-            transact_write(
-                self._ddb,
-                [
-                    self._job_transition(job, from_status, status, fields),
-                    {
-                        "Update": {
-                            **self._batch_key(job),
-                            "UpdateExpression": f"ADD {from_counter} :minus, {_COUNTER[status]} :one",
-                            "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
-                        }
-                    },
-                    *(also or []),
-                ],
-            )
+            transact_write(self._ddb, items)
         except ClientError as exc:
             if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
                 return False
@@ -297,36 +309,6 @@ class BatchTable:
                 ConditionExpression="#s = :running",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":true": value(True), ":running": value(JobStatus.RUNNING.value)},
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-
-    def reserve_key(self, tenant_id: str, key: str, owner: str) -> bool:
-        """Claim a storage key for one job so no two jobs (or batches) write the same object."""
-        try:
-            self._ddb.put_item(
-                TableName=self._table,
-                Item=to_item({"pk": f"TENANT#{tenant_id}#KEY", "sk": key, "owner": owner}),
-                ConditionExpression="attribute_not_exists(pk) OR #o = :owner",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":owner": value(owner)},
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def release_key(self, tenant_id: str, key: str, owner: str) -> None:
-        """Give a claimed key back (the job that claimed it stored nothing there)."""
-        try:
-            self._ddb.delete_item(
-                TableName=self._table,
-                Key={"pk": value(f"TENANT#{tenant_id}#KEY"), "sk": value(key)},
-                ConditionExpression="#o = :owner",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":owner": value(owner)},
             )
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":

@@ -14,6 +14,7 @@ from mediabatch.adapters.dynamodb.codec import cancellation_codes, from_item, to
 from mediabatch.catalog.models import MediaItem
 from mediabatch.errors import ValidationFailed
 from mediabatch.operations.models import AuditEntry
+from mediabatch.processing.models import ProcessingChange
 
 INDEX = "ByFolder"
 DELETING = "DELETING"  # sort key of an item being deleted (see mark_deleting)
@@ -77,7 +78,10 @@ class MediaItemTable:
         last = page.get("LastEvaluatedKey")
         return items, _encode_cursor(last) if last else None
 
-    def update_processing(self, tenant_id: str, media_id: str, fields: dict[str, Any], updated_at: str) -> None:
+    def update_processing(self, tenant_id: str, media_id: str, change: ProcessingChange, updated_at: str) -> None:
+        """One write: the change's fields and `updated_at` inside `processing`, and the item's
+        own `updated_at`; only on an item that exists."""
+        fields = {**change.fields(), "updated_at": updated_at}
         names = {"#p": "processing", **{f"#f{i}": k for i, k in enumerate(fields)}}
         sets = [f"#p.#f{i} = :v{i}" for i in range(len(fields))] + ["updated_at = :now"]
         values = {f":v{i}": value(v) for i, v in enumerate(fields.values())}

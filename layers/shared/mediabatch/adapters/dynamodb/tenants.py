@@ -1,4 +1,5 @@
-"""Tenant records in the main DynamoDB table."""
+"""Tenant records in the main DynamoDB table: the tenants domain's TenantKeyStore. Keys are
+`APIKEY#<sha256>` (one item per API key) and `TENANT#<id>` / `WEBHOOK_SECRET`."""
 
 from __future__ import annotations
 

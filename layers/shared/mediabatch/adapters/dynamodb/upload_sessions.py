@@ -21,6 +21,9 @@ def upload_pk(tenant_id: str, upload_id: str) -> str:
 
 
 class UploadSessionTable:
+    """Implements mediabatch.uploads.ports.UploadSessionRepository and PieceLedger: sessions
+    and the pieces of their chunks share one partition per upload."""
+
     def __init__(self, table_name: str, dynamodb: Any) -> None:
         self._table = table_name
         self._ddb = dynamodb

@@ -1,7 +1,7 @@
 """ffmpeg/ffprobe as subprocesses, locked down for untrusted uploads: argument lists only, no
 stdin, a timeout that kills, a protocol whitelist and a demuxer whitelist (so a crafted upload
 cannot make ffmpeg open other URLs or local files: no HLS/DASH/concat playlists as input), and
-stderr boiled down to one short reason.
+stderr boiled down to one short reason (failures.py).
 
 The source is an http(s) URL (a presigned S3 GET URL) or a local path; ffmpeg reads it directly,
 with range requests, so an upload is never downloaded whole first."""
@@ -15,20 +15,21 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-__all__ = [
-    "FfmpegTools",
-    "MediaToolFailed",
-    "NotPlayableMedia",
-    "ProbeResult",
-]
+from mediabatch.adapters.ffmpeg.failures import ffmpeg_failure, probe_failure
+from mediabatch.adapters.ffmpeg.hls_output import (
+    PLAYLIST_NAME,
+    SEGMENT_NAME,
+    SEGMENT_PATTERN,
+    playlist_entries,
+    publish,
+)
+from mediabatch.adapters.ffmpeg.probe_json import probe_result
+from mediabatch.processing.models import MediaToolFailed, NotPlayableMedia, ProbeResult
 
-PLAYLIST_NAME = "index.m3u8"
-SEGMENT_PATTERN = "seg_%05d.ts"
-_SEGMENT_NAME = re.compile(r"^seg_\d+\.ts$")
+__all__ = ["FfmpegTools"]
 
 # Protocols ffmpeg may open. No `file` for URLs: a URL input never needs a local file, and
 # without it nothing the remote bytes say can make ffmpeg read one.
@@ -43,54 +44,7 @@ _HLS_VIDEO_CODECS = frozenset({"h264"})
 _HLS_AUDIO_CODECS = frozenset({"aac", "mp3"})
 
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_LOG_CONTEXT = re.compile(r"^(?:\[[^\]]* @ 0x[0-9a-fA-F]+\]\s*)+")
-_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://\S+")
-_FORMAT_REFUSED = re.compile(r"\[([^\]\s@]+) @ 0x[0-9a-fA-F]+\] Format not on whitelist")
-_NO_VIDEO_MAP = re.compile(r"Stream map '[^']*V[^']*' matches no streams")
-# ffmpeg's closing lines that say nothing about the cause.
-_NOISE = re.compile(r"^(Conversion failed!|Error opening (input|output) files?.*|Exiting normally.*)$")
-# The input could not be fetched: not the upload's fault, worth a retry.
-_IO_ERROR = re.compile(
-    r"Server returned|Connection refused|Connection reset|Connection timed out|timed out|"
-    r"Network is unreachable|No route to host|Failed to resolve|Name or service not known|"
-    r"Input/output error|No such file or directory|Permission denied|No space left on device|"
-    r"Protocol not found|not on whitelist",
-    re.IGNORECASE,
-)
-# Processing failed because of what the upload contains.
-_DATA_ERROR = re.compile(
-    r"Invalid data found|moov atom not found|does not contain any stream|Error while decoding|"
-    r"Decoding error|corrupt",
-    re.IGNORECASE,
-)
 _STDERR_TAIL_BYTES = 16 * 1024
-_MAX_REASON = 200
-
-
-class NotPlayableMedia(Exception):
-    """The input is not a playable video (`str()` is a user-facing reason)."""
-
-
-class MediaToolFailed(Exception):
-    """ffmpeg/ffprobe failed for another reason (timeout, missing binary, input not reachable,
-    disk full): not the upload's fault, so a retry may succeed."""
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    duration_seconds: float | None
-    width: int | None  # as displayed (rotation applied)
-    height: int | None
-    video_codec: str | None
-    audio_codec: str | None
-    format_name: str | None
-    bit_rate: int | None
-    rotation: int = 0  # display rotation in degrees: 0, 90, 180 or 270
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -101,6 +55,8 @@ class _Completed:
 
 
 class FfmpegTools:
+    """The processing domain's MediaTools, with ffmpeg and ffprobe."""
+
     def __init__(self, ffmpeg: str = "ffmpeg", ffprobe: str = "ffprobe", timeout_seconds: float = 600.0) -> None:
         if timeout_seconds <= 0:
             raise ValueError("timeout_seconds must be positive")
@@ -133,17 +89,14 @@ class FfmpegTools:
             capture_stdout=True,
         )
         if done.returncode != 0:
-            reason = _reason(done.stderr, target, "ffprobe")
-            if _IO_ERROR.search(reason) and not _FORMAT_REFUSED.search(done.stderr):
-                raise MediaToolFailed(f"could not read the input: {reason}")
-            raise NotPlayableMedia(f"not a playable video: {_user_reason(reason)}")
+            raise probe_failure(done.stderr, target)
         try:
             info = json.loads(done.stdout or b"{}")
         except ValueError as exc:
             raise MediaToolFailed("ffprobe returned output that is not JSON") from exc
         if not isinstance(info, dict):
             raise MediaToolFailed("ffprobe returned unexpected output")
-        return _probe_result(info)
+        return probe_result(info)
 
     # ------------------------------------------------------------------------- thumbnail
     def thumbnail(
@@ -292,13 +245,13 @@ class FfmpegTools:
                 cwd=work,
             )
             _raise_for(done, target)
-            segments = _playlist_entries(work / PLAYLIST_NAME)
+            segments = playlist_entries(work / PLAYLIST_NAME)
             if not segments:
                 raise NotPlayableMedia("not a playable video: nothing to package")
             for name in segments:
-                if not _SEGMENT_NAME.match(name) or not (work / name).is_file():
+                if not SEGMENT_NAME.match(name) or not (work / name).is_file():
                     raise MediaToolFailed(f"ffmpeg wrote an unexpected playlist entry: {name[:80]!r}")
-            return _publish(work, out_dir, segments)
+            return publish(work, out_dir, segments)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -349,129 +302,5 @@ def _input(source: str) -> tuple[list[str], str]:
 
 
 def _raise_for(done: _Completed, target: str) -> None:
-    """Turn a failed ffmpeg run into NotPlayableMedia (the upload's content) or
-    MediaToolFailed (anything else)."""
-    if done.returncode == 0:
-        return
-    if _NO_VIDEO_MAP.search(done.stderr):
-        raise NotPlayableMedia("not a playable video: no video stream")
-    reason = _reason(done.stderr, target, "ffmpeg")
-    if _FORMAT_REFUSED.search(done.stderr) or (_DATA_ERROR.search(reason) and not _IO_ERROR.search(reason)):
-        raise NotPlayableMedia(f"not a playable video: {_user_reason(reason)}")
-    if _IO_ERROR.search(reason):
-        raise MediaToolFailed(f"could not read the input: {reason}")
-    raise MediaToolFailed(f"ffmpeg failed: {reason}")
-
-
-def _probe_result(info: dict[str, Any]) -> ProbeResult:
-    streams = [s for s in info.get("streams") or [] if isinstance(s, dict)]
-    fmt_raw = info.get("format")
-    fmt: dict[str, Any] = fmt_raw if isinstance(fmt_raw, dict) else {}
-    videos = [
-        s for s in streams if s.get("codec_type") == "video" and not (s.get("disposition") or {}).get("attached_pic")
-    ]
-    if not videos:
-        raise NotPlayableMedia("not a playable video: no video stream")
-    video = videos[0]
-    video_codec = _text(video.get("codec_name"))
-    if video_codec is None:
-        raise NotPlayableMedia("not a playable video: unknown video codec")
-    audio_codec = next((_text(s.get("codec_name")) for s in streams if s.get("codec_type") == "audio"), None)
-    reported = [_float(fmt.get("duration")), _float(video.get("duration"))]
-    duration = next((d for d in reported if d is not None and d > 0), None)
-    if duration is None and any(d is not None for d in reported):
-        raise NotPlayableMedia("not a playable video: zero duration")
-    rotation = _rotation(video)
-    width, height = _positive_int(video.get("width")), _positive_int(video.get("height"))
-    if rotation in (90, 270):
-        width, height = height, width
-    return ProbeResult(
-        duration_seconds=duration,
-        width=width,
-        height=height,
-        video_codec=video_codec,
-        audio_codec=audio_codec,
-        format_name=_text(fmt.get("format_name")),
-        bit_rate=_positive_int(fmt.get("bit_rate")),
-        rotation=rotation,
-    )
-
-
-def _rotation(stream: dict[str, Any]) -> int:
-    """Display rotation from the display matrix (or the older `rotate` tag), as 0/90/180/270."""
-    raw: Any = None
-    for side_data in stream.get("side_data_list") or []:
-        if isinstance(side_data, dict) and "rotation" in side_data:
-            raw = side_data["rotation"]
-            break
-    if raw is None:
-        raw = (stream.get("tags") or {}).get("rotate")
-    value = _float(raw)
-    if value is None:
-        return 0
-    return round(value / 90.0) * 90 % 360
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _positive_int(value: Any) -> int | None:
-    number = _float(value)
-    return int(number) if number is not None and number > 0 else None
-
-
-def _reason(stderr: str, target: str, tool: str) -> str:
-    """The last meaningful stderr line: no ANSI, no `[demuxer @ 0x..]` prefix, the input (a
-    presigned URL carries credentials) and other URLs redacted, bounded length."""
-    refused = _FORMAT_REFUSED.search(stderr)
-    if refused:
-        return f"unsupported file format ({refused.group(1)[:40]})"
-    for raw in reversed(stderr.splitlines()):
-        line = _CONTROL.sub("", _ANSI.sub("", raw)).strip()
-        line = _LOG_CONTEXT.sub("", line)
-        line = line.replace(target, "input").removeprefix("input: ").strip()
-        if not line or _NOISE.match(line):
-            continue
-        line = _URL_IN_TEXT.sub("<url>", line)
-        return line if len(line) <= _MAX_REASON else line[: _MAX_REASON - 1].rstrip() + "…"
-    return f"{tool} failed without a message"
-
-
-def _user_reason(reason: str) -> str:
-    """`Invalid data found ...` -> `invalid data found ...` (acronyms like `HTTP` are kept)."""
-    if len(reason) > 1 and reason[0].isupper() and reason[1].islower():
-        return reason[0].lower() + reason[1:]
-    return reason
-
-
-def _playlist_entries(playlist: Path) -> list[str]:
-    try:
-        lines = playlist.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise MediaToolFailed("ffmpeg wrote no playlist") from exc
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def _publish(work: Path, out_dir: Path, segments: list[str]) -> list[Path]:
-    """Move the output into `out_dir`: old playlist out first, segments in, stale segments of an
-    earlier run out, new playlist in last, so a reader never sees a playlist without its files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    playlist = out_dir / PLAYLIST_NAME
-    playlist.unlink(missing_ok=True)
-    for name in segments:
-        os.replace(work / name, out_dir / name)
-    keep = set(segments)
-    for old in out_dir.iterdir():
-        if _SEGMENT_NAME.match(old.name) and old.name not in keep and old.is_file():
-            old.unlink()
-    os.replace(work / PLAYLIST_NAME, playlist)
-    return [playlist, *(out_dir / name for name in segments)]
+    if done.returncode != 0:
+        raise ffmpeg_failure(done.stderr, target)

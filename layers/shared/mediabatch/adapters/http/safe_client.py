@@ -8,31 +8,27 @@ Redirects are not followed.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
 
 from mediabatch.errors import UnsafeUrl
 from mediabatch.urlguard import UrlPolicy
+from mediabatch.webhooks.models import PostResult
 
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
-class HttpResult:
-    status: int | None  # None: no HTTP answer (timeout, refused, TLS failure)
-    error: str | None = None
-
-
 class SafeHttpClient:
+    """The webhooks domain's WebhookPoster."""
+
     def __init__(self, policy: UrlPolicy, timeout_seconds: float = 10.0) -> None:
         self._policy = policy
         # `total` bounds the whole attempt: a receiver that drips its answer cannot hold the
         # sender (and the other deliveries of its batch) past it.
         self._timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds, total=timeout_seconds)
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
         parts = urlsplit(url)
         self._policy.check_url(url, resolve=False)
         host = parts.hostname or ""
@@ -40,7 +36,7 @@ class SafeHttpClient:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
-            return HttpResult(None, f"cannot resolve {host}: {exc}")
+            return PostResult(None, f"cannot resolve {host}: {exc}")
         address = str(infos[0][4][0])
         for info in infos:
             self._policy.check_address(host, str(info[4][0]))
@@ -69,11 +65,11 @@ class SafeHttpClient:
                 response.read(MAX_RESPONSE_BYTES)  # only the status matters; never buffer a huge body
             finally:
                 response.release_conn()
-            return HttpResult(response.status)
+            return PostResult(response.status)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            return HttpResult(None, f"{type(exc).__name__}: {exc}")
+            return PostResult(None, f"{type(exc).__name__}: {exc}")
         finally:
             pool.close()
 
 
-__all__ = ["HttpResult", "SafeHttpClient", "UnsafeUrl"]
+__all__ = ["SafeHttpClient", "UnsafeUrl"]

@@ -30,7 +30,9 @@ class BatchOrchestrator:
 
 
 class MediaProcessingOrchestrator:
-    """Starts the media processing state machine for one media item."""
+    """Starts the media processing state machine for one media item
+    (mediabatch.uploads.ports.ProcessingStarter). The execution is named after the item, so
+    starting twice is harmless."""
 
     def __init__(self, state_machine_arn: str, sfn: Any) -> None:
         self._arn = state_machine_arn

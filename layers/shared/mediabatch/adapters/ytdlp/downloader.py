@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,15 @@ import yt_dlp
 from yt_dlp.networking import _helper as ytdlp_net_helper
 from yt_dlp.utils import DownloadCancelled
 
+from mediabatch.downloads.models import (
+    DownloadFailed,
+    DownloadResult,
+    DownloadSpec,
+    JobCancelled,
+    JobTimedOut,
+    Progress,
+)
+from mediabatch.downloads.ports import OnData, OnPlan, OnProgress
 from mediabatch.errors import UnsafeUrl
 from mediabatch.urlguard import UrlPolicy
 
@@ -22,11 +29,13 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "m3u8_native", "m3u8", "http_das
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-class JobCancelled(DownloadCancelled):  # type: ignore[misc]
+# yt-dlp lets only its own DownloadCancelled through its retry and error handling untouched:
+# inside yt-dlp the domain's stop reasons travel as these, and are translated back at the edge.
+class _Cancelled(DownloadCancelled):  # type: ignore[misc]
     msg = "cancelled"
 
 
-class JobTimedOut(DownloadCancelled):  # type: ignore[misc]
+class _TimedOut(DownloadCancelled):  # type: ignore[misc]
     msg = "timed out"
 
 
@@ -40,35 +49,8 @@ class UnsafeDownloader(DownloadCancelled):  # type: ignore[misc]
     msg = "this stream needs a downloader outside the SSRF guard (live streams are not supported)"
 
 
-class DownloadFailed(Exception):
-    """The URL could not be downloaded; `str()` is a message fit for users."""
-
-
 class BlockedAddress(OSError):
     """Raised inside yt-dlp's connect path when the SSRF policy refuses an address."""
-
-
-@dataclass(frozen=True)
-class DownloadSpec:
-    url: str
-    quality: str = "best"
-    video_format: str = "mp4"
-    download_subtitles: bool = False
-
-
-@dataclass(frozen=True)
-class Progress:
-    downloaded: int
-    total: int | None
-    percent: float
-    title: str | None
-
-
-@dataclass
-class DownloadResult:
-    path: Path
-    info: dict[str, Any]
-    subtitles: dict[str, Path] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------- SSRF guard
@@ -196,55 +178,50 @@ class YtDlpDownloader:
         self,
         spec: DownloadSpec,
         work_dir: Path,
-        on_progress: Callable[[Progress], None],
+        on_progress: OnProgress,
         deadline: float,
         *,
-        on_plan: Callable[[dict[str, Any], bool], None] | None = None,
-        on_data: Callable[[Path, int], None] | None = None,
+        on_plan: OnPlan | None = None,
+        on_data: OnData | None = None,
     ) -> DownloadResult:
-        """Download `spec.url` into `work_dir`. `on_progress` is called at most once per interval
-        and may raise JobCancelled; past `deadline` (time.monotonic) the download stops.
-
-        `on_plan(info, streamable)` is called once the media is resolved, before any byte is
-        fetched; `streamable` says the file on disk will be the final file, byte for byte (one
-        plain HTTP stream, no merge or remux), so it may be uploaded while it downloads: then
-        `on_data(path, available)` is called as bytes land in `path`."""
+        """Download `spec.url` into `work_dir` (the Downloader port: downloads/ports.py).
+        `on_progress` is called at most once per interval and may raise JobCancelled; past
+        `deadline` (time.monotonic) the download stops with JobTimedOut."""
         try:
             self._policy.check_url(spec.url)
         except UnsafeUrl as exc:
             raise DownloadFailed(exc.message) from exc
         logger = _QuietLogger()
-        too_large = f"file is larger than the limit of {self._max_bytes} bytes"
         final_paths: list[str] = []
-        state: dict[str, Any] = {"last": 0.0, "title": None}
+        hook = _ProgressHook(on_progress, on_data, deadline, self._max_bytes, self._interval, logger)
+        try:
+            with _GuardedYoutubeDL(self._options(spec, work_dir, logger, hook, final_paths)) as ydl:
+                info = self._resolve(ydl, spec, logger)
+                hook.begin(info.get("title"), _streamable(info, spec))
+                if on_plan is not None:
+                    on_plan(info, hook.streamable)
+                ydl.process_ie_result(info, download=True)
+        except DownloadFailed:
+            raise
+        except DownloadCancelled as exc:
+            stopped = self._stopped(exc, logger)
+            if stopped is exc:
+                raise
+            raise stopped from exc
+        except yt_dlp.utils.YoutubeDLError as exc:
+            raise DownloadFailed(
+                self._too_large if logger.too_large else logger.last_error or _clean(str(exc))
+            ) from exc
+        return self._result(info, final_paths, logger)
 
-        def hook(d: dict[str, Any]) -> None:
-            if time.monotonic() > deadline:
-                raise JobTimedOut()
-            if int(d.get("downloaded_bytes") or 0) > self._max_bytes:
-                logger.too_large = True
-                raise FileTooLarge()
-            if (
-                on_data is not None
-                and state.get("streamable")
-                and d.get("status") == "downloading"
-                and d.get("tmpfilename")
-            ):
-                on_data(Path(d["tmpfilename"]), int(d.get("downloaded_bytes") or 0))
-            now = time.monotonic()
-            if d.get("status") != "downloading" or now - state["last"] < self._interval:
-                return
-            state["last"] = now
-            downloaded = int(d.get("downloaded_bytes") or 0)
-            total = d.get("total_bytes") or d.get("total_bytes_estimate")
-            if total:
-                percent = min(99.0, 100.0 * downloaded / float(total))
-            elif d.get("fragment_count"):
-                percent = min(99.0, 100.0 * float(d.get("fragment_index") or 0) / float(d["fragment_count"]))
-            else:
-                percent = 0.0
-            on_progress(Progress(downloaded, int(total) if total else None, percent, state["title"]))
+    # ------------------------------------------------------------------ internals
+    @property
+    def _too_large(self) -> str:
+        return f"file is larger than the limit of {self._max_bytes} bytes"
 
+    def _options(
+        self, spec: DownloadSpec, work_dir: Path, logger: _QuietLogger, hook: _ProgressHook, final_paths: list[str]
+    ) -> dict[str, Any]:
         opts: dict[str, Any] = {
             "format": format_selector(spec.quality),
             "outtmpl": {"default": "%(id).60B.%(ext)s"},
@@ -273,41 +250,43 @@ class YtDlpDownloader:
         }
         if spec.quality != "audio":
             opts["postprocessors"] = [{"key": "FFmpegVideoRemuxer", "preferedformat": spec.video_format}]
-        try:
-            with _GuardedYoutubeDL(opts) as ydl:
-                info = ydl.extract_info(spec.url, download=False)
-                if info is None:
-                    raise DownloadFailed(logger.last_error or "nothing to download at this URL")
-                if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
-                    raise DownloadFailed("this URL is a playlist; submit its entries as separate URLs")
-                if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming", "post_live"):
-                    raise DownloadFailed("live streams are not supported; submit a recorded video")
-                state["title"] = info.get("title")
-                # The first progress write (with the title) comes one interval into the
-                # download: a file that takes less than that costs no progress write at all.
-                state["last"] = time.monotonic()
-                for fmt in info.get("requested_formats") or [info]:
-                    if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
-                        raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
-                known_size = info.get("filesize") or info.get("filesize_approx")
-                if known_size and known_size > self._max_bytes:
-                    raise DownloadFailed(too_large)
-                state["streamable"] = _streamable(info, spec)
-                if on_plan is not None:
-                    on_plan(info, state["streamable"])
-                ydl.process_ie_result(info, download=True)
-        except UnsafeDownloader as exc:
-            raise DownloadFailed(UnsafeDownloader.msg) from exc
-        except DownloadCancelled as exc:
-            if logger.too_large:
-                raise DownloadFailed(too_large) from exc
-            raise
-        except DownloadFailed:
-            raise
-        except yt_dlp.utils.YoutubeDLError as exc:
-            raise DownloadFailed(too_large if logger.too_large else logger.last_error or _clean(str(exc))) from exc
+        return opts
+
+    def _resolve(self, ydl: _GuardedYoutubeDL, spec: DownloadSpec, logger: _QuietLogger) -> dict[str, Any]:
+        """What is at the URL, refused before any byte is fetched if it is not one recorded
+        file over an allowed protocol within the size limit."""
+        info: dict[str, Any] | None = ydl.extract_info(spec.url, download=False)
+        if info is None:
+            raise DownloadFailed(logger.last_error or "nothing to download at this URL")
+        if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
+            raise DownloadFailed("this URL is a playlist; submit its entries as separate URLs")
+        if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming", "post_live"):
+            raise DownloadFailed("live streams are not supported; submit a recorded video")
+        for fmt in info.get("requested_formats") or [info]:
+            if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
+                raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
+        known_size = info.get("filesize") or info.get("filesize_approx")
+        if known_size and known_size > self._max_bytes:
+            raise DownloadFailed(self._too_large)
+        return info
+
+    def _stopped(self, exc: DownloadCancelled, logger: _QuietLogger) -> BaseException:
+        """The domain error for a download that yt-dlp reports as cancelled (`exc` itself when
+        yt-dlp stopped for a reason of its own)."""
+        if isinstance(exc, UnsafeDownloader):
+            return DownloadFailed(UnsafeDownloader.msg)
         if logger.too_large:
-            raise DownloadFailed(too_large)
+            return DownloadFailed(self._too_large)
+        if isinstance(exc, _TimedOut):
+            return JobTimedOut()
+        if isinstance(exc, _Cancelled):
+            return JobCancelled()
+        stopped: BaseException = exc
+        return stopped
+
+    def _result(self, info: dict[str, Any], final_paths: list[str], logger: _QuietLogger) -> DownloadResult:
+        if logger.too_large:
+            raise DownloadFailed(self._too_large)
         if logger.last_error and not final_paths:
             raise DownloadFailed(logger.last_error)
         if not final_paths or not Path(final_paths[-1]).exists():
@@ -318,3 +297,65 @@ class YtDlpDownloader:
             if sub.get("filepath") and Path(sub["filepath"]).exists()
         }
         return DownloadResult(path=Path(final_paths[-1]), info=info, subtitles=subtitles)
+
+
+class _ProgressHook:
+    """yt-dlp's progress hook: enforces the deadline and size limit on every call, passes bytes
+    on to `on_data` while the file streams, and reports progress at most once per interval."""
+
+    def __init__(
+        self,
+        on_progress: OnProgress,
+        on_data: OnData | None,
+        deadline: float,
+        max_bytes: int,
+        interval: float,
+        logger: _QuietLogger,
+    ) -> None:
+        self._on_progress = on_progress
+        self._on_data = on_data
+        self._deadline = deadline
+        self._max_bytes = max_bytes
+        self._interval = interval
+        self._logger = logger
+        self._last = 0.0
+        self._title: str | None = None
+        self.streamable = False
+
+    def begin(self, title: str | None, streamable: bool) -> None:
+        """The media is resolved. The first progress write (with the title) comes one interval
+        into the download: a file that takes less than that costs no progress write at all."""
+        self._title = title
+        self.streamable = streamable
+        self._last = time.monotonic()
+
+    def __call__(self, d: dict[str, Any]) -> None:
+        if time.monotonic() > self._deadline:
+            raise _TimedOut()
+        downloaded = int(d.get("downloaded_bytes") or 0)
+        if downloaded > self._max_bytes:
+            self._logger.too_large = True
+            raise FileTooLarge()
+        if d.get("status") != "downloading":
+            return
+        if self._on_data is not None and self.streamable and d.get("tmpfilename"):
+            self._on_data(Path(d["tmpfilename"]), downloaded)
+        now = time.monotonic()
+        if now - self._last < self._interval:
+            return
+        self._last = now
+        total = d.get("total_bytes") or d.get("total_bytes_estimate")
+        try:
+            self._on_progress(
+                Progress(downloaded, int(total) if total else None, _percent(d, downloaded, total), self._title)
+            )
+        except JobCancelled:
+            raise _Cancelled() from None
+
+
+def _percent(d: dict[str, Any], downloaded: int, total: Any) -> float:
+    if total:
+        return min(99.0, 100.0 * downloaded / float(total))
+    if d.get("fragment_count"):
+        return min(99.0, 100.0 * float(d.get("fragment_index") or 0) / float(d["fragment_count"]))
+    return 0.0

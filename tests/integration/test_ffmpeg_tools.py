@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
-from mediabatch.adapters.ffmpeg.tools import FfmpegTools, MediaToolFailed, NotPlayableMedia, ProbeResult
+from mediabatch.adapters.ffmpeg.tools import FfmpegTools
+from mediabatch.processing.models import MediaToolFailed, NotPlayableMedia, ProbeResult
 from tests.support.media import FFMPEG, FFPROBE, MediaSet, ffprobe, make_media, make_sized_file
 from tests.support.media_server import MediaServer
+
+pytestmark = pytest.mark.integration
 
 TOOLS = FfmpegTools(ffmpeg=FFMPEG, ffprobe=FFPROBE, timeout_seconds=60)
 

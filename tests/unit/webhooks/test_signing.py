@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from mediabatch.webhooks import WebhookMessage, is_retryable, new_secret, sign, verify
+from mediabatch.webhooks.models import WebhookMessage, is_retryable
+from mediabatch.webhooks.signing import new_secret, sign, verify
 
 # From the Standard Webhooks specification's reference libraries.
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -9,19 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from mediabatch.adapters.ytdlp.downloader import (
-    DownloadFailed,
-    DownloadSpec,
-    JobCancelled,
-    JobTimedOut,
-    Progress,
-    YtDlpDownloader,
-    install_connect_guard,
-)
+from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader, install_connect_guard
+from mediabatch.downloads.models import DownloadFailed, DownloadSpec, JobCancelled, JobTimedOut, Progress
 from mediabatch.errors import UnsafeUrl
 from mediabatch.urlguard import UrlPolicy
 from tests.support.media import PAGE_TITLE, MediaSet, ffprobe
 from tests.support.media_server import MediaServer
+
+pytestmark = pytest.mark.integration
 
 # What the e2e tests (and the local cloud's runner) need installed: the guard is process-global.
 E2E_POLICY = UrlPolicy.from_allowlist("127.0.0.1")

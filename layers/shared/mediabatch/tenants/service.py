@@ -1,51 +1,27 @@
-"""Tenants: API keys (stored only as SHA-256 hashes) and webhook signing secrets."""
+"""Register and authenticate API keys; hand out and rotate webhook signing secrets."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass, field
-
-from mediabatch import webhooks
-from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.errors import Unauthorized, ValidationFailed
 from mediabatch.paths import is_valid_tenant_id
-
-# Keys are stored as unsalted SHA-256: they must be long random strings (generated ones have 35).
-MIN_KEY_LENGTH = 16
-
-
-@dataclass(frozen=True)
-class Tenant:
-    tenant_id: str
-    # The first 12 hex of the key's hash: names the key (audit log) and reveals nothing. Not part
-    # of equality: a tenant is the same tenant whichever of its keys it used.
-    key_id: str = field(default="", compare=False)
-
-
-def key_id_of(key_hash: str) -> str:
-    return key_hash[:12]
-
-
-def hash_api_key(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
-
-
-def new_api_key() -> str:
-    return "mb_" + secrets.token_urlsafe(24)
+from mediabatch.tenants.api_keys import MIN_KEY_LENGTH, hash_api_key, key_id_of
+from mediabatch.tenants.models import Tenant
+from mediabatch.tenants.ports import TenantKeyStore
+from mediabatch.webhooks.signing import new_secret
 
 
 class TenantService:
-    def __init__(self, store: TenantTable) -> None:
+    def __init__(self, store: TenantKeyStore) -> None:
         self._store = store
 
     def register_api_key(self, tenant_id: str, api_key: str) -> None:
+        """Also gives a new tenant its webhook secret (an existing one is kept)."""
         if not is_valid_tenant_id(tenant_id):
             raise ValidationFailed(f"invalid tenant id {tenant_id!r}: use 1-64 of [A-Za-z0-9_-]")
         if len(api_key) < MIN_KEY_LENGTH:
             raise ValidationFailed(f"API keys must have at least {MIN_KEY_LENGTH} characters")
         self._store.put_api_key(hash_api_key(api_key), tenant_id)
-        self._store.create_webhook_secret_if_absent(tenant_id, webhooks.new_secret())
+        self._store.create_webhook_secret_if_absent(tenant_id, new_secret())
 
     def authenticate(self, api_key: str | None) -> Tenant:
         if not api_key:
@@ -59,12 +35,13 @@ class TenantService:
         return Tenant(tenant_id, key_id=key_id_of(key_hash))
 
     def webhook_secret(self, tenant_id: str) -> str:
+        """The tenant's `whsec_` secret, made on first ask and kept until rotated."""
         secret = self._store.get_webhook_secret(tenant_id)
         if secret is None:
-            secret = self._store.create_webhook_secret_if_absent(tenant_id, webhooks.new_secret())
+            secret = self._store.create_webhook_secret_if_absent(tenant_id, new_secret())
         return secret
 
     def rotate_webhook_secret(self, tenant_id: str) -> str:
-        secret = webhooks.new_secret()
+        secret = new_secret()
         self._store.set_webhook_secret(tenant_id, secret)
         return secret

@@ -1,0 +1,40 @@
+"""What `job.*` and `batch.*` events carry on the bus (integrators and webhooks read them: the
+keys must not change)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mediabatch.downloads.models import BatchRecord, JobRecord, JobStatus
+
+
+def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
+    return {
+        "tenant_id": job.tenant_id,
+        "batch_id": job.batch_id,
+        "job_id": job.job_id,
+        "url": job.url,
+        "status": status.value,
+        "error": error,
+    }
+
+
+def batch_event_detail(batch: BatchRecord) -> dict[str, Any]:
+    """Counters and times of a batch. Not the webhook URL: it may hold a token, and the bus is
+    read by others; the sender looks it up on the batch."""
+    return {
+        "batch_id": batch.batch_id,
+        "status": batch.status.value,
+        "total_jobs": batch.total_jobs,
+        "completed_jobs": batch.completed_jobs,
+        "failed_jobs": batch.failed_jobs,
+        "running_jobs": batch.running_jobs,
+        "queued_jobs": batch.queued_jobs,
+        "cancelled_jobs": batch.cancelled_jobs,
+        "tenant_id": batch.tenant_id,
+        "created_at": batch.created_at,
+        "started_at": batch.started_at,
+        "completed_at": batch.completed_at,
+        "duration_sec": batch.duration_sec(),
+        "error": batch.error,
+    }

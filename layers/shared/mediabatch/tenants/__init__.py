@@ -1,0 +1,1 @@
+"""Tenants: who an API key belongs to, and each tenant's webhook signing secret."""

@@ -1,0 +1,1 @@
+"""Webhooks: Standard Webhooks signing (pure) and the delivery of batch events to tenants' URLs."""
