@@ -23,8 +23,21 @@ import uuid
 from collections.abc import Callable
 
 from bench.common import API_KEY, TENANT, Api, BenchError, BenchResult, TableReset, cloud, fmt_runs, fmt_s, median
+from bench.fingerprint import LOCAL_CLOUD
 
 NAME = "media_operations"
+# The code this measures (its table names the hash; tests/test_performance_is_current.py).
+MEASURES = (
+    *LOCAL_CLOUD,
+    "layers/shared/mediabatch/**/*.py",
+    "!layers/shared/mediabatch/downloads/**",
+    "!layers/shared/mediabatch/uploads/**",
+    "!layers/shared/mediabatch/processing/**",
+    "!layers/shared/mediabatch/adapters/ytdlp/**",
+    "!layers/shared/mediabatch/adapters/ffmpeg/**",
+    "functions/api/**/*.py",
+    "bench/media_operations.py",
+)
 TITLE = "Batch delete / copy of 50 items vs the single-item path looped"
 ITEMS = 50
 FILE_BYTES = 256 * 1024

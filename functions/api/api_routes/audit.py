@@ -6,11 +6,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from schemas.audit import AuditListOut
 
 from api_routes.auth import current_tenant
 from mediabatch import container
 from mediabatch.operations.models import MAX_AUDIT_PAGE, AuditAction, AuditQuery
+from schemas.audit import AuditListOut
 
 router = Router()
 

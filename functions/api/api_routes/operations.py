@@ -7,11 +7,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from schemas.operations import BatchCopyOut, BatchDeleteOut, MediaIdsIn
 
 from api_routes.auth import current_tenant
 from mediabatch import container
 from mediabatch.operations.models import Actor
+from schemas.operations import BatchCopyOut, BatchDeleteOut, MediaIdsIn
 
 router = Router()
 
