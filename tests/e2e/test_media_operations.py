@@ -223,6 +223,10 @@ def test_audit_log_lists_filters_and_pages_per_tenant(api: Api, api_b: Api, medi
     assert error_of(stolen, 400)["code"] == "invalid_cursor"
     theirs = api_b.request("GET", "/api/v0/audit", params={"limit": "100"}).json()["entries"]
     assert not {source["id"], *copies} & {e["target"] for e in theirs}
+    outside = api.request(
+        "GET", "/api/v0/audit", params={"cursor": first_page["next_cursor"], "until": "2000-01-01T00:00:00Z"}
+    )
+    assert error_of(outside, 400)["code"] == "invalid_cursor", "a cursor outside the new time range"
     past = api.request("GET", "/api/v0/audit", params={"until": "2000-01-01T00:00:00Z"}).json()
     assert past == {"entries": [], "next_cursor": None}
 

@@ -16,7 +16,10 @@ COPY_STATUS = {Outcome.COPIED: 201, Outcome.NOT_FOUND: 404, Outcome.FAILED: 500}
 class MediaIdsIn(BaseModel):
     # Items are checked by the service (so every bad one is named as `ids[i]`, and more than
     # MAX_BATCH answers BATCH_SIZE_EXCEEDED, not a generic validation error).
-    ids: list[Any] = Field(description=f"1 to {MAX_BATCH} distinct media UUIDs", json_schema_extra={"maxItems": 50})
+    ids: list[Any] = Field(
+        description=f"1 to {MAX_BATCH} distinct media UUIDs; more is 400 BATCH_SIZE_EXCEEDED",
+        json_schema_extra={"minItems": 1, "maxItems": MAX_BATCH, "items": {"type": "string", "format": "uuid"}},
+    )
 
 
 class _WithoutEmptyError(BaseModel):

@@ -68,9 +68,13 @@ class AuditLogTable:
     def list(self, tenant_id: str, query: AuditQuery) -> tuple[list[AuditEntry], str | None]:
         """Newest first. Reads one entry past the page to know whether another page exists (an
         action filter applies after DynamoDB's Limit, so it reads on until it knows)."""
-        kwargs = self._query(tenant_id, query)
+        low, high = _sk_range(query)
+        kwargs = self._query(tenant_id, query, low, high)
         if query.cursor:
-            kwargs["ExclusiveStartKey"] = _decode_cursor(query.cursor, tenant_id)
+            start = _decode_cursor(query.cursor, tenant_id)
+            if not low <= start["sk"]["S"] <= high:  # the filters changed between pages
+                raise ValidationFailed("cursor is not valid", code="invalid_cursor")
+            kwargs["ExclusiveStartKey"] = start
         wanted = query.limit + 1
         found: list[dict[str, Any]] = []
         while len(found) < wanted:
@@ -83,13 +87,12 @@ class AuditLogTable:
         more = len(found) > query.limit
         return [_entry(tenant_id, i) for i in entries], _encode_cursor(entries[-1]) if more else None
 
-    def _query(self, tenant_id: str, query: AuditQuery) -> dict[str, Any]:
+    def _query(self, tenant_id: str, query: AuditQuery, low: str, high: str) -> dict[str, Any]:
         condition = "pk = :pk"
         values: dict[str, Any] = {":pk": value(audit_pk(tenant_id))}
         if query.since or query.until:
             condition += " AND sk BETWEEN :from AND :to"
-            values[":from"] = value(query.since or "0")
-            values[":to"] = value((query.until or "9999") + "#~")  # '~' sorts after every id character
+            values[":from"], values[":to"] = value(low), value(high)
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": condition,
@@ -102,6 +105,11 @@ class AuditLogTable:
             values[":action"] = value(query.action.value)
         kwargs["ExpressionAttributeValues"] = values
         return kwargs
+
+
+def _sk_range(query: AuditQuery) -> tuple[str, str]:
+    """The sort keys `since`..`until` cover, both inclusive ('~' sorts after every id character)."""
+    return query.since or "0", (query.until or "9999") + "#~"
 
 
 def _encode_cursor(item: dict[str, Any]) -> str:
