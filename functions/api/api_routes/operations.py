@@ -21,14 +21,19 @@ def _actor() -> Actor:
     return Actor(tenant.tenant_id, tenant.key_id)
 
 
+def _remaining_seconds() -> float:
+    """Time this invocation has left (the function's timeout, 29 s, is the API's)."""
+    return float(router.lambda_context.get_remaining_time_in_millis()) / 1000.0
+
+
 @router.post("/api/v0/media/batch/delete", summary="Delete up to 50 media items", tags=["media"])
 def delete_batch(request: Annotated[MediaIdsIn, Body()]) -> BatchDeleteOut:
-    return BatchDeleteOut.of(container.media_operations().delete_many(_actor(), request.ids))
+    return BatchDeleteOut.of(container.media_operations().delete_many(_actor(), request.ids, _remaining_seconds))
 
 
 @router.post("/api/v0/media/batch/copy", summary="Copy up to 50 media items", tags=["media"])
 def copy_batch(request: Annotated[MediaIdsIn, Body()]) -> BatchCopyOut:
-    return BatchCopyOut.of(container.media_operations().copy_many(_actor(), request.ids))
+    return BatchCopyOut.of(container.media_operations().copy_many(_actor(), request.ids, _remaining_seconds))
 
 
 @router.delete("/api/v0/media/<media_id>", summary="Delete one media item", tags=["media"])

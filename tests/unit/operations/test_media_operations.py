@@ -21,7 +21,7 @@ from mediabatch.operations.models import (
     Outcome,
     time_ordered_id,
 )
-from mediabatch.operations.service import COPY_FAILED, DELETE_FAILED, MediaOperations
+from mediabatch.operations.service import COPY_FAILED, DELETE_FAILED, NOT_ATTEMPTED, MediaOperations
 from tests.fakes.operations import InMemoryAuditLog, InMemoryBucket, InMemoryMediaRecords, RecordingPublisher
 
 A = Actor("tenant-a", "0123456789ab")
@@ -437,3 +437,16 @@ def test_audit_entry_ids_made_later_sort_later() -> None:
     time.sleep(0.002)
     later = time_ordered_id()
     assert earlier < later and uuid.UUID(later).version == 7
+
+
+def test_items_that_would_start_too_late_are_not_attempted_and_left_intact() -> None:
+    world = World(workers=1)
+    items = [world.upload(name=f"{i}.mp4") for i in range(4)]
+    left = iter([20.0, 6.0, 4.0, 3.0])  # seconds the caller has left as each item is about to start
+
+    results = world.ops.delete_many(A, [i.id for i in items], remaining_seconds=lambda: next(left))
+
+    assert [r.outcome for r in results] == [Outcome.DELETED, Outcome.DELETED, Outcome.FAILED, Outcome.FAILED]
+    assert results[2].error == NOT_ATTEMPTED
+    assert [world.records.get("tenant-a", i.id) for i in items[2:]] == items[2:]
+    assert all(i.storage_key in world.bucket.objects for i in items[2:])

@@ -36,10 +36,13 @@ from mediabatch.operations.storage_plan import copy_key, objects_of
 logger = logging.getLogger(__name__)
 
 WORKERS = 8
+TIME_RESERVE_SECONDS = 5.0  # no item starts with less left: its answer must still get out
 DELETE_FAILED = "delete failed; the item is no longer listed and repeating the delete finishes it"
 COPY_FAILED = "copy failed; nothing was created"
+NOT_ATTEMPTED = "not attempted: the request ran out of time; send this id again"
 
 T = TypeVar("T")
+Remaining = Callable[[], float]
 
 
 class MediaOperations:
@@ -65,11 +68,27 @@ class MediaOperations:
         self._now = now
 
     # ------------------------------------------------------------------ use cases
-    def delete_many(self, actor: Actor, ids: Sequence[object]) -> list[DeleteResult]:
-        return self._each(checked_ids(ids), lambda media_id: self._delete(actor, media_id))
+    def delete_many(
+        self, actor: Actor, ids: Sequence[object], remaining_seconds: Remaining | None = None
+    ) -> list[DeleteResult]:
+        """`remaining_seconds` is the time the caller has left (the Lambda's): items that would
+        start too late are answered as not attempted instead of being cut off half done."""
+        return self._each(
+            checked_ids(ids),
+            lambda media_id: self._delete(actor, media_id),
+            lambda media_id: DeleteResult(media_id, Outcome.FAILED, NOT_ATTEMPTED),
+            remaining_seconds,
+        )
 
-    def copy_many(self, actor: Actor, ids: Sequence[object]) -> list[CopyResult]:
-        return self._each(checked_ids(ids), lambda media_id: self._copy(actor, media_id))
+    def copy_many(
+        self, actor: Actor, ids: Sequence[object], remaining_seconds: Remaining | None = None
+    ) -> list[CopyResult]:
+        return self._each(
+            checked_ids(ids),
+            lambda media_id: self._copy(actor, media_id),
+            lambda media_id: CopyResult(media_id, Outcome.FAILED, error=NOT_ATTEMPTED),
+            remaining_seconds,
+        )
 
     def delete_one(self, actor: Actor, media_id: str) -> None:
         """The single DELETE: the same steps as one item of a batch; a missing id (or another
@@ -150,11 +169,18 @@ class MediaOperations:
         )
 
     # ------------------------------------------------------------------ helpers
-    def _each(self, ids: list[str], run: Callable[[str], T]) -> list[T]:
+    def _each(
+        self, ids: list[str], run: Callable[[str], T], skipped: Callable[[str], T], remaining: Remaining | None
+    ) -> list[T]:
+        def one(media_id: str) -> T:
+            if remaining is not None and remaining() < TIME_RESERVE_SECONDS:
+                return skipped(media_id)
+            return run(media_id)
+
         if len(ids) == 1 or self._workers <= 1:
-            return [run(i) for i in ids]
+            return [one(i) for i in ids]
         with ThreadPoolExecutor(min(self._workers, len(ids)), thread_name_prefix="media-op") as pool:
-            return list(pool.map(run, ids))  # map keeps request order
+            return list(pool.map(one, ids))  # map keeps request order
 
     def _not_found_delete(self, actor: Actor, requested: str) -> DeleteResult:
         self._record_failure(actor, AuditAction.MEDIA_DELETE, requested.lower(), AuditResult.NOT_FOUND)
