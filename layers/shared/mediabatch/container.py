@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from mediabatch.adapters.aws import client, reset_clients
+from mediabatch.adapters.dynamodb.audit_log import AuditLogTable
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.adapters.dynamodb.media_items import MediaItemTable
 from mediabatch.adapters.dynamodb.storage_keys import StorageKeyTable
@@ -31,6 +32,7 @@ from mediabatch.catalog.service import MediaCatalog
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
+from mediabatch.operations.service import MediaOperations
 from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import Settings, get_settings
 from mediabatch.tenants.service import TenantService
@@ -238,6 +240,16 @@ def webhook_delivery_log() -> DeliveryLogService:
 @lru_cache(maxsize=1)
 def webhook_backoff() -> RetryBackoff:
     return RetryBackoff(settings().webhook_backoff_base_seconds)
+
+
+@lru_cache(maxsize=1)
+def audit_log_table() -> AuditLogTable:
+    return AuditLogTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def media_operations() -> MediaOperations:
+    return MediaOperations(media_item_table(), media_bucket(), audit_log_table(), event_publisher())
 
 
 def reset() -> None:

@@ -15,3 +15,8 @@ def hash_api_key(api_key: str) -> str:
 
 def new_api_key() -> str:
     return "mb_" + secrets.token_urlsafe(24)
+
+
+def key_id_of(key_hash: str) -> str:
+    """A stable, non-secret name of a key: the first 12 hex digits (48 bits) of its hash."""
+    return key_hash[:12]

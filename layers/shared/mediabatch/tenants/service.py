@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mediabatch.errors import Unauthorized, ValidationFailed
 from mediabatch.paths import is_valid_tenant_id
-from mediabatch.tenants.api_keys import MIN_KEY_LENGTH, hash_api_key
+from mediabatch.tenants.api_keys import MIN_KEY_LENGTH, hash_api_key, key_id_of
 from mediabatch.tenants.models import Tenant
 from mediabatch.tenants.ports import TenantKeyStore
 from mediabatch.webhooks.signing import new_secret
@@ -28,10 +28,11 @@ class TenantService:
             raise Unauthorized(
                 "missing API key: send it in the X-API-Key header (or Authorization: Bearer)", code="missing_api_key"
             )
-        tenant_id = self._store.tenant_for_key_hash(hash_api_key(api_key))
+        key_hash = hash_api_key(api_key)
+        tenant_id = self._store.tenant_for_key_hash(key_hash)
         if tenant_id is None:
             raise Unauthorized("invalid API key", code="invalid_api_key")
-        return Tenant(tenant_id)
+        return Tenant(tenant_id, key_id=key_id_of(key_hash))
 
     def webhook_secret(self, tenant_id: str) -> str:
         """The tenant's `whsec_` secret, made on first ask and kept until rotated."""

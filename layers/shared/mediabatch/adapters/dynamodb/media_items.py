@@ -7,12 +7,18 @@ import base64
 import json
 from typing import Any
 
-from mediabatch.adapters.dynamodb.codec import from_item, to_item, value
+from botocore.exceptions import ClientError
+
+from mediabatch.adapters.dynamodb.audit_log import audit_put_request
+from mediabatch.adapters.dynamodb.codec import cancellation_codes, from_item, to_item, transact_write, value
 from mediabatch.catalog.models import MediaItem
 from mediabatch.errors import ValidationFailed
+from mediabatch.operations.models import AuditEntry
 from mediabatch.processing.models import ProcessingChange
 
 INDEX = "ByFolder"
+DELETING = "DELETING"  # sort key of an item being deleted (see mark_deleting)
+_EXISTS, _ABSENT = "attribute_exists(pk)", "attribute_not_exists(pk)"
 
 
 def media_pk(tenant_id: str, media_id: str) -> str:
@@ -87,6 +93,63 @@ class MediaItemTable:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={**values, ":now": value(updated_at)},
         )
+
+    # ------------------------------------------------------------------ delete and copy (operations)
+    # An item being deleted moves, in one conditional transaction, from sort key MEDIA to
+    # DELETING: readers (get, the folder index, processing updates) no longer see it, while a
+    # retry still finds what is left to remove. Its bytes go next, the DELETING record last.
+    def mark_deleting(self, tenant_id: str, media_id: str) -> MediaItem | None:
+        key = {"pk": value(media_pk(tenant_id, media_id)), "sk": value("MEDIA")}
+        found = self._ddb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        if found is not None:
+            marked = {k: v for k, v in found.items() if k not in ("gsi1pk", "gsi1sk")}
+            marked.update({"sk": value(DELETING), "state": value("deleting")})
+            try:
+                transact_write(
+                    self._ddb,
+                    [
+                        {"Delete": {"TableName": self.table, "Key": key, "ConditionExpression": _EXISTS}},
+                        {"Put": {"TableName": self.table, "Item": marked, "ConditionExpression": _ABSENT}},
+                    ],
+                )
+            except ClientError as exc:
+                if "ConditionalCheckFailed" not in cancellation_codes(exc):
+                    raise  # else another request marked it first: read its mark below
+            else:
+                return MediaItem.model_validate(from_item(found))
+        return self._deleting(tenant_id, media_id)
+
+    def remove_deleting(self, tenant_id: str, media_id: str, audit: AuditEntry) -> bool:
+        try:
+            transact_write(
+                self._ddb,
+                [
+                    {
+                        "Delete": {
+                            "TableName": self.table,
+                            "Key": {"pk": value(media_pk(tenant_id, media_id)), "sk": value(DELETING)},
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    audit_put_request(self.table, audit),
+                ],
+            )
+        except ClientError as exc:
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
+                return False
+            raise
+        return True
+
+    def create(self, item: MediaItem, audit: AuditEntry) -> None:
+        transact_write(self._ddb, [media_put_request(self.table, item), audit_put_request(self.table, audit)])
+
+    def _deleting(self, tenant_id: str, media_id: str) -> MediaItem | None:
+        key = {"pk": value(media_pk(tenant_id, media_id)), "sk": value(DELETING)}
+        item = self._ddb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        plain = {k: v for k, v in from_item(item).items() if k not in ("pk", "sk", "state")}
+        return MediaItem.model_validate(plain)
 
 
 def _encode_cursor(key: dict[str, Any]) -> str:

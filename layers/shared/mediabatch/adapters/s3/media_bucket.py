@@ -175,3 +175,56 @@ class MediaBucket:
                 ExpiresIn=ttl_seconds or self._presign_ttl,
             )
         )
+
+    # ------------------------------------------------------------------ copy and delete (operations)
+    def copy_object(self, source_key: str, key: str, size: int) -> None:
+        """Server-side copy of any size (one CopyObject up to 5 GB, UploadPartCopy above) to a
+        key that must be free: an existing object is never overwritten."""
+        if self.head(key) is not None:
+            raise Conflict(f"{key} already exists; not overwritten", code="copy_target_exists")
+        if size <= SINGLE_COPY_LIMIT:
+            self.copy(source_key, key)
+            return
+        head = self._s3.head_object(Bucket=self._bucket, Key=source_key)
+        upload_id = self._s3.create_multipart_upload(
+            Bucket=self._bucket,
+            Key=key,
+            ContentType=head.get("ContentType", "application/octet-stream"),
+            Metadata=head.get("Metadata", {}),
+        )["UploadId"]
+        try:
+            parts = [
+                {"PartNumber": number, "ETag": self._copy_part(source_key, key, upload_id, number, first, last)}
+                for number, first, last in copy_ranges(size, COPY_PART_SIZE)
+            ]
+            self._s3.complete_multipart_upload(
+                Bucket=self._bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            self.abort_multipart_upload(key, upload_id)
+            raise
+
+    def _copy_part(self, source_key: str, key: str, upload_id: str, number: int, first: int, last: int) -> str:
+        answer = self._s3.upload_part_copy(
+            Bucket=self._bucket,
+            Key=key,
+            UploadId=upload_id,
+            PartNumber=number,
+            CopySource={"Bucket": self._bucket, "Key": source_key},
+            CopySourceRange=f"bytes={first}-{last}",
+        )
+        return str(answer["CopyPartResult"]["ETag"])
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = self.list_keys(prefix)
+        self.delete(keys)
+        return len(keys)
+
+
+SINGLE_COPY_LIMIT = 5 * 2**30  # CopyObject's maximum object size
+COPY_PART_SIZE = 512 * 2**20  # 5 TB objects stay under 10,000 parts
+
+
+def copy_ranges(size: int, part_size: int = COPY_PART_SIZE) -> list[tuple[int, int, int]]:
+    """(part number, first byte, last byte) covering `size` bytes in parts of `part_size`."""
+    return [(i // part_size + 1, i, min(i + part_size, size) - 1) for i in range(0, size, part_size)]
