@@ -5,6 +5,7 @@ each other's subscriptions or deliveries."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -155,12 +156,13 @@ def test_a_receiver_failing_twice_then_succeeding_then_a_redelivery(
 
 
 def test_an_endpoint_that_always_fails_is_dead_lettered_and_visible_in_the_log(
-    api: Api, media: MediaSet, webhook_receiver: WebhookReceiver
+    api: Api, cloud: Any, media_server: MediaServer, webhook_receiver: WebhookReceiver
 ) -> None:
+    # A batch event: tests/e2e/test_webhooks.py reads every dead-lettered message as a batch event.
     webhook_receiver.set_status_sequence([], default_status=500)
-    subscription = subscribe(api, webhook_receiver.url, ["file.uploaded"])
+    subscription = subscribe(api, webhook_receiver.url, ["batch.completed"])
 
-    item = upload(api, media.clip.read_bytes(), "dead.mp4")
+    created = api.create_batch(urls=[media_server.url("/clip.mp4?hook=sub-dlq")]).json()
 
     logged = wait_for_log(api, subscription["id"], lambda d: d["state"] == "dead_lettered", timeout=40)
     assert [(a["status_code"], a["state"]) for a in logged["attempts"]] == [
@@ -168,8 +170,24 @@ def test_an_endpoint_that_always_fails_is_dead_lettered_and_visible_in_the_log(
         (500, "retrying"),
         (500, "dead_lettered"),  # WebhookMaxAttempts is 3 in conftest
     ]
-    assert logged["webhook_id"] == f"msg_{item['id']}_file.uploaded"
-    assert len([d for d in webhook_receiver.deliveries if for_media(item["id"])(d)]) == 3
+    assert logged["webhook_id"] == f"msg_{created['batch_id']}_batch.completed"
+    assert len([d for d in webhook_receiver.deliveries if for_batch(created["batch_id"])(d)]) == 3
+    assert dead_lettered(cloud, logged["id"])["detail"]["batch_id"] == created["batch_id"]
+
+
+def dead_lettered(cloud: Any, delivery_id: str, timeout: float = 20.0) -> dict[str, Any]:
+    """The delivery's message in the dead-letter queue (left there: read with visibility 0)."""
+    sqs = cloud.client("sqs")
+    dlq_url = sqs.get_queue_url(QueueName=f"{cloud.stack_name}-WebhookDeadLetterQueue")["QueueUrl"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(
+            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=0
+        ).get("Messages", []):
+            body = json.loads(message["Body"])
+            if (body.get("delivery") or {}).get("id") == delivery_id:
+                return dict(body)
+    raise AssertionError(f"delivery {delivery_id} never reached the dead-letter queue")
 
 
 @pytest.mark.parametrize(
