@@ -49,14 +49,37 @@ class WebhookDeliveryService:
 
     def _message(self, event: dict[str, Any], detail: dict[str, Any]) -> WebhookMessage:
         event_type = str(event.get("detail-type"))
+        # A retry round of the batch is news: it gets its own id (the first round keeps its old one).
+        round_suffix = f"_r{detail['round']}" if int(detail.get("round") or 1) > 1 else ""
+        if detail.get("show_url") is not None:
+            return show_message(detail, round_suffix, int(self._clock()))
         return WebhookMessage(
             # Stable per batch and event type: a retried delivery carries the same id.
-            msg_id=f"msg_{detail.get('batch_id')}_{event_type}",
+            msg_id=f"msg_{detail.get('batch_id')}_{event_type}{round_suffix}",
             event_type=event_type,
             # Standard Webhooks: the timestamp of this attempt (receivers reject stale ones).
             timestamp=int(self._clock()),
             data={**{k: v for k, v in detail.items() if k not in _PRIVATE_FIELDS}, "occurred_at": event.get("time")},
         )
+
+
+def show_message(detail: dict[str, Any], round_suffix: str, timestamp: int) -> WebhookMessage:
+    """`batch_completed` of a show batch, with the seed's body, once every episode is done."""
+    failed = int(detail.get("failed_jobs") or 0) + int(detail.get("cancelled_jobs") or 0)
+    return WebhookMessage(
+        msg_id=f"msg_{detail.get('batch_id')}_batch_completed{round_suffix}",
+        event_type="batch_completed",
+        timestamp=timestamp,
+        data={
+            "batch_id": detail.get("batch_id"),
+            "show_url": detail.get("show_url"),
+            "folder": detail.get("folder"),
+            "completed": int(detail.get("completed_jobs") or 0),
+            "failed": failed,
+            "total": int(detail.get("total_jobs") or 0),
+        },
+        flat=True,
+    )
 
 
 def _outcome(result: PostResult) -> DeliveryOutcome:

@@ -19,9 +19,15 @@ class WebhookMessage:
     event_type: str
     timestamp: int
     data: dict[str, Any]
+    # The show seed's body: `type` beside the fields, no envelope (podcast-show-batches.md).
+    flat: bool = False
 
     def body(self) -> bytes:
-        payload = {"type": self.event_type, "timestamp": self.timestamp, "data": self.data}
+        payload = (
+            {"type": self.event_type, **self.data}
+            if self.flat
+            else {"type": self.event_type, "timestamp": self.timestamp, "data": self.data}
+        )
         return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
 
     def headers(self, secret: str) -> dict[str, str]:
