@@ -42,7 +42,8 @@ def rss(title: str, episodes: list[tuple[str, str]]) -> str:
         f'type="audio/mpeg" length="1000"/></item>'
         for t, u in episodes
     )
-    return f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{escape(title)}</title>{items}</channel></rss>'
+    head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0">'
+    return f"{head}<channel><title>{escape(title)}</title>{items}</channel></rss>"
 
 
 class _FeedHandler(QuietHandler):

@@ -3,6 +3,8 @@ title (sanitised; the storage-key reservation keeps names unique within the fold
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from mediabatch.paths import DEFAULT_PATH_TEMPLATE, sanitize_component, validate_path_template
 
 
@@ -20,5 +22,5 @@ def episode_title(title: str | None, url: str, position: int) -> str:
     """The title an episode is stored under: its own, else its file's name, else its position."""
     if title and title.strip():
         return " ".join(title.split())
-    stem = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    stem = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return stem.strip() or f"Episode {position + 1}"
