@@ -66,7 +66,13 @@ def get_show_batch(batch_id: str) -> ShowBatchOut:
     "/batch/<batch_id>/retry",
     summary="Run the failed episodes of a finished show batch again, in place",
     tags=["shows"],
-    responses={409: {"description": "the batch is still processing, or has no failed episode"}},
+    responses={
+        200: {
+            "description": "The batch, processing again with its failed episodes",
+            "content": {"application/json": {"model": ShowBatchOut}},
+        },
+        409: {"description": "the batch is still processing, or has no failed episode"},
+    },
 )
 def retry_show_batch(batch_id: str) -> ShowBatchOut:
     return ShowBatchOut.of(container.show_service().retry(current_tenant(router).tenant_id, batch_id))
