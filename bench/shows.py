@@ -115,6 +115,7 @@ def run(quick: bool = False) -> BenchResult:
 
     root = work_dir("shows-media")
     tone = make_audio(root)
+    tone_bytes = tone.stat().st_size
     names = [f"ep{i:03d}.mp3" for i in range(EPISODES)]
     for name in names:
         shutil.copyfile(tone, root / name)
@@ -133,7 +134,7 @@ def run(quick: bool = False) -> BenchResult:
     shutil.rmtree(out, ignore_errors=True)
     ratio = baseline / show
     figures = [
-        ("Workload", f"{EPISODES} episodes (1 s mp3, {tone.stat().st_size} bytes each) in one RSS feed"),
+        ("Workload", f"{EPISODES} episodes (1 s mp3, {tone_bytes} bytes each) in one RSS feed"),
         (f"Expansion of the feed ({how_many(expansion)})", f"{fmt_s(median(expansion))} (runs: {fmt_runs(expansion)})"),
         ("POST /jobs answered (expansion + 300 jobs created + execution started)", fmt_s(answered)),
         (f"Show batch through the API, ShowConcurrency {LOCAL_CONCURRENCY} (1 run)", fmt_s(show)),
