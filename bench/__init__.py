@@ -10,4 +10,5 @@ BENCHMARKS = (
     "download_memory",
     "upload_throughput",
     "media_operations",
+    "shows",
 )

@@ -1,6 +1,6 @@
 """`UploadClient`: uploads local files to mediabatch through its hybrid batch-upload API.
 
-The flow (docs: /work/shared/seeds/batch-upload-frontend.md, server: mediabatch.uploads):
+The flow (docs: the seed batch-upload-frontend.md, server: mediabatch.uploads):
 
 1. ``POST /api/v1/videos/batch/init`` opens up to 5 uploads in one call; each answer says how
    to send its file: one presigned PUT (files up to 150 MiB) or S3 multipart parts, one

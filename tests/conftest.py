@@ -59,7 +59,12 @@ class Api:
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     local = LocalCloud(
         port=0,
-        parameter_overrides={"UrlAllowlist": "127.0.0.1", "WebhookBackoffBaseSeconds": "1", "WebhookMaxAttempts": "3"},
+        parameter_overrides={
+            "UrlAllowlist": "127.0.0.1",
+            "WebhookBackoffBaseSeconds": "1",
+            "WebhookMaxAttempts": "3",
+            "ShowConcurrency": "8",
+        },
         api_keys=f"{TENANT_A}:{KEY_A},{TENANT_B}:{KEY_B}",
         work_dir=tmp_path_factory.mktemp("lambda-tmp"),
     )

@@ -14,7 +14,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 import openapi_document
-from api_routes import audit, auth, batches, health, media, operations, uploads, webhook_subscriptions, webhooks
+from api_routes import (
+    audit,
+    auth,
+    batches,
+    health,
+    media,
+    operations,
+    shows,
+    uploads,
+    webhook_subscriptions,
+    webhooks,
+)
 from api_routes.errors import error_response, status_for
 from mediabatch.errors import DomainError
 
@@ -37,6 +48,7 @@ app.include_router(media.router)
 app.include_router(operations.router)
 app.include_router(audit.router)
 app.include_router(webhook_subscriptions.router)
+app.include_router(shows.router)
 openapi_document.register(app)
 
 

@@ -3,6 +3,7 @@ throwaway template with new ones runs with no other change (`python -m localclou
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import subprocess
@@ -62,9 +63,19 @@ Resources:
     Properties:
       DefinitionUri: statemachines/flow.asl.json
       DefinitionSubstitutions: {DoublerArn: !GetAtt DoublerFunction.Arn}
+  TriplerFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: functions/tripler/, Handler: app.handler}
+  ItemsStateMachine:
+    Type: AWS::Serverless::StateMachine
+    Properties:
+      DefinitionUri: statemachines/items.asl.json
+      DefinitionSubstitutions: {TriplerArn: !GetAtt TriplerFunction.Arn}
   NotesQueue:
     Type: AWS::SQS::Queue
   ArchiveBucket:
+    Type: AWS::S3::Bucket
+  ItemsBucket:
     Type: AWS::S3::Bucket
 """
 
@@ -94,6 +105,23 @@ FILES = {
             for record in event["Records"]:
                 s3.put_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=record["body"], Body=b"seen")
             return {"batchItemFailures": []}
+    """,
+    "functions/tripler/app.py": """
+        def handler(event, context):
+            return {"n": event["n"] * 3, "tag": event["tag"]}
+    """,
+    # A Distributed Map over an item list in S3 (what the show batch state machine does).
+    "statemachines/items.asl.json": """
+        {"StartAt": "Each", "States": {"Each": {
+            "Type": "Map",
+            "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "JSON"},
+                           "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.key"}},
+            "MaxConcurrencyPath": "$.concurrency",
+            "ItemSelector": {"n.$": "$$.Map.Item.Value.n", "tag.$": "$.tag"},
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                              "StartAt": "Triple",
+                              "States": {"Triple": {"Type": "Task", "Resource": "${TriplerArn}", "End": true}}},
+            "End": true}}}
     """,
     "statemachines/flow.asl.json": """
         {"StartAt": "Double", "States": {"Double": {"Type": "Task", "Resource": "${DoublerArn}", "End": true}}}
@@ -194,6 +222,25 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
             break
         time.sleep(0.2)
     assert keys == ["doubled-42"]
+
+
+def test_a_distributed_map_reads_its_items_from_the_local_s3(throwaway: tuple[str, str]) -> None:
+    """ItemReader `arn:aws:states:::s3:getObject` with InputType JSON: the item list is read
+    from the local S3, not carried in the execution input."""
+    _, endpoint = throwaway
+    keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, **keys)
+    s3 = boto3.client("s3", endpoint_url=endpoint, config=Config(s3={"addressing_style": "path"}), **keys)
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "itemsbucket" in b["Name"])
+    s3.put_object(Bucket=bucket, Key="lists/run.json", Body=json.dumps([{"n": n} for n in range(1, 31)]).encode())
+    arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if "Items" in m["name"])
+    run_input = {"bucket": bucket, "key": "lists/run.json", "concurrency": 4, "tag": "t"}
+    started = sfn.start_execution(stateMachineArn=arn, input=json.dumps(run_input))["executionArn"]
+    deadline = time.monotonic() + 60
+    while (run := sfn.describe_execution(executionArn=started))["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert run["status"] == "SUCCEEDED", run
+    assert json.loads(run["output"]) == [{"n": 3 * n, "tag": "t"} for n in range(1, 31)]
 
 
 def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str]) -> None:

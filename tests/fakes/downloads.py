@@ -155,6 +155,23 @@ class InMemoryBatches:
         if self.job(job).status is JobStatus.RUNNING:
             self.cancel_requested.add((job.tenant_id, job.batch_id, job.index))
 
+    def reopen(self, batch: BatchRecord, jobs: list[JobRecord]) -> BatchRecord | None:
+        stored = self.batches.get((batch.tenant_id, batch.batch_id))
+        if stored is None or stored.status is not batch.status:
+            return None
+        for job in jobs:
+            current = self.job(job)
+            assert current.status is job.status, "a job changed under a finished batch"
+            setattr(stored, _COUNTER[current.status], getattr(stored, _COUNTER[current.status]) - 1)
+            stored.queued_jobs += 1
+            current.status, current.error, current.file_info = JobStatus.QUEUED, None, None
+            current.started_at = current.completed_at = current.total_bytes = None
+            current.progress_percent, current.downloaded_bytes = 0.0, 0
+            self.cancel_requested.discard((job.tenant_id, job.batch_id, job.index))
+        stored.status, stored.round, stored.stop_requested = BatchStatus.QUEUED, stored.round + 1, False
+        stored.completed_at = stored.error = None
+        return stored.model_copy(deep=True)
+
 
 class InMemoryStorageKeys:
     """StorageKeyRegistry: the first owner of a key keeps it until it releases it."""
@@ -290,12 +307,13 @@ class FakeWorkflow:
         self.fail = fail
         self.started: list[dict[str, Any]] = []
 
-    def start(self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str]) -> None:
+    def start(
+        self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str], round: int = 1
+    ) -> None:
         if self.fail:
             raise RuntimeError("state machine unavailable")
-        self.started.append(
-            {"tenant_id": tenant_id, "batch_id": batch_id, "concurrent_limit": concurrent_limit, "job_ids": job_ids}
-        )
+        started = {"tenant_id": tenant_id, "batch_id": batch_id, "concurrent_limit": concurrent_limit}
+        self.started.append({**started, "job_ids": job_ids, **({"round": round} if round > 1 else {})})
 
 
 class RecordingEvents:

@@ -56,3 +56,19 @@ def get_batch(batch_id: str) -> BatchOut:
 @router.delete("/api/v1/batch/<batch_id>", summary="Cancel a batch", tags=["batches"])
 def cancel_batch(batch_id: str) -> BatchOut:
     return BatchOut.of_details(container.batch_download_service().cancel(current_tenant(router).tenant_id, batch_id))
+
+
+@router.post(
+    "/api/v1/batch/<batch_id>/retry",
+    summary="Run the failed and cancelled jobs of a finished batch again, in place",
+    tags=["batches"],
+    responses={
+        200: {
+            "description": "The batch, queued again with its failed and cancelled jobs",
+            "content": {"application/json": {"model": BatchOut}},
+        },
+        409: {"description": "the batch is still running, or has no failed or cancelled job"},
+    },
+)
+def retry_batch(batch_id: str) -> BatchOut:
+    return BatchOut.of_details(container.batch_download_service().retry(current_tenant(router).tenant_id, batch_id))

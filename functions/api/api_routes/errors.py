@@ -16,7 +16,13 @@ STATUS_BY_KIND: dict[type[DomainError], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
 }
-STATUS_BY_CODE: dict[str, int] = {}
+STATUS_BY_CODE: dict[str, int] = {
+    # Show batches: the URL is well-formed but holds nothing this service can download.
+    "drm_protected": 422,
+    "no_episodes": 422,
+    "extraction_failed": 422,
+    "extraction_timed_out": 504,
+}
 DEFAULT_STATUS = 400
 
 

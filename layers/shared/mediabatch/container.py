@@ -26,8 +26,10 @@ from mediabatch.adapters.ffmpeg.tools import FfmpegTools
 from mediabatch.adapters.http.safe_client import SafeHttpClient
 from mediabatch.adapters.s3.media_bucket import MediaBucket
 from mediabatch.adapters.sqs.delivery_queue import DeliveryQueue
+from mediabatch.adapters.stepfunctions.show_starter import ShowBatchOrchestrator
 from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator, MediaProcessingOrchestrator
 from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
+from mediabatch.adapters.ytdlp.expander import YtDlpFeedExpander
 from mediabatch.catalog.service import MediaCatalog
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
@@ -35,6 +37,7 @@ from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.operations.service import MediaOperations
 from mediabatch.processing.service import MediaProcessor
 from mediabatch.settings import Settings, get_settings
+from mediabatch.shows.service import ShowService
 from mediabatch.tenants.service import TenantService
 from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
@@ -114,6 +117,17 @@ def media_processing_orchestrator() -> MediaProcessingOrchestrator:
 
 
 @lru_cache(maxsize=1)
+def show_orchestrator() -> ShowBatchOrchestrator:
+    s = settings()
+    return ShowBatchOrchestrator(s.show_state_machine_arn, aws("stepfunctions"), aws("s3"), s.media_bucket)
+
+
+@lru_cache(maxsize=1)
+def feed_expander() -> YtDlpFeedExpander:
+    return YtDlpFeedExpander(url_policy())
+
+
+@lru_cache(maxsize=1)
 def delivery_queue() -> DeliveryQueue:
     return DeliveryQueue(settings().webhook_queue_url, aws("sqs"))
 
@@ -154,6 +168,21 @@ def batch_finalizer() -> BatchFinalizer:
 @lru_cache(maxsize=1)
 def batch_download_service() -> BatchDownloadService:
     return BatchDownloadService(batch_table(), batch_orchestrator(), batch_finalizer(), media_bucket(), url_policy())
+
+
+@lru_cache(maxsize=1)
+def show_service() -> ShowService:
+    s = settings()
+    return ShowService(
+        batch_table(),
+        show_orchestrator(),
+        feed_expander(),
+        batch_finalizer(),
+        media_bucket(),
+        url_policy(),
+        concurrency=s.show_concurrency,
+        extraction_timeout_seconds=s.show_extraction_timeout_seconds,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,11 @@ class Settings(BaseModel):
     event_bus_name: str
     batch_state_machine_arn: str = ""
     media_processing_state_machine_arn: str = ""
+    show_state_machine_arn: str = ""
+    # Jobs of one show batch at a time (template: ShowConcurrency; the seed's ~100 on AWS).
+    show_concurrency: int = 100
+    # The seed's extraction timeout for reading a feed or playlist into episodes.
+    show_extraction_timeout_seconds: float = 120.0
     upload_url_ttl_seconds: int = 3600
     ffmpeg_path: str = "ffmpeg"
     ffprobe_path: str = "ffprobe"
@@ -45,6 +50,9 @@ class Settings(BaseModel):
             event_bus_name=e.get("EVENT_BUS_NAME", ""),
             batch_state_machine_arn=e.get("BATCH_STATE_MACHINE_ARN", ""),
             media_processing_state_machine_arn=e.get("MEDIA_PROCESSING_STATE_MACHINE_ARN", ""),
+            show_state_machine_arn=e.get("SHOW_STATE_MACHINE_ARN", ""),
+            show_concurrency=int(e.get("SHOW_CONCURRENCY", "100")),
+            show_extraction_timeout_seconds=float(e.get("SHOW_EXTRACTION_TIMEOUT_SECONDS", "120")),
             upload_url_ttl_seconds=int(e.get("UPLOAD_URL_TTL_SECONDS", "3600")),
             ffmpeg_path=e.get("FFMPEG_PATH", "ffmpeg"),
             ffprobe_path=e.get("FFPROBE_PATH", "ffprobe"),

@@ -21,8 +21,10 @@ def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> di
 
 def batch_event_detail(batch: BatchRecord) -> dict[str, Any]:
     """Counters and times of a batch. Not the webhook URL: it may hold a token, and the bus is
-    read by others; the sender looks it up on the batch."""
-    return {
+    read by others; the sender looks it up on the batch. Show batches add `show_url` and
+    `folder`, retry rounds add `round`: batches of URLs in their first round carry the same keys
+    as ever."""
+    detail: dict[str, Any] = {
         "batch_id": batch.batch_id,
         "status": batch.status.value,
         "total_jobs": batch.total_jobs,
@@ -38,3 +40,8 @@ def batch_event_detail(batch: BatchRecord) -> dict[str, Any]:
         "duration_sec": batch.duration_sec(),
         "error": batch.error,
     }
+    if batch.is_show:
+        detail.update(show_url=batch.show_url, folder=batch.folder)
+    if batch.round > 1:
+        detail["round"] = batch.round
+    return detail

@@ -166,7 +166,8 @@ class DownloadJobRunner:
                 percent=progress.percent,
                 downloaded=progress.downloaded,
                 total=progress.total,
-                title=progress.title,
+                # A job that knew its title from the start (an episode of a show) keeps it.
+                title=progress.title if job.title is None else None,
             ):
                 raise JobCancelled()
 

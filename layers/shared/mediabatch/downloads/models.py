@@ -123,6 +123,16 @@ class BatchRecord(BaseModel):
     created_at: str
     started_at: str | None = None
     completed_at: str | None = None
+    # Show batches (mediabatch.shows): the feed or playlist the jobs came from, and the folder
+    # (as the user gave it) their files go to. None for batches of URLs.
+    show_url: str | None = None
+    folder: str | None = None
+    # 1 for the first run; every retry in place adds one (execution names and webhook ids carry it).
+    round: int = 1
+
+    @property
+    def is_show(self) -> bool:
+        return self.show_url is not None
 
     @property
     def finished_jobs(self) -> int:

@@ -79,6 +79,12 @@ class BatchRepository(Protocol):
         """Ask a running job to stop (a no-op for a job that is not running)."""
         ...
 
+    def reopen(self, batch: BatchRecord, jobs: list[JobRecord]) -> BatchRecord | None:
+        """A retry round: the terminal `batch` becomes queued again with `round + 1`, and `jobs`
+        (failed or cancelled) become queued, counters moving with them in transactions. None if
+        the batch was not in `batch.status` any more (another retry won)."""
+        ...
+
 
 class StorageKeyRegistry(Protocol):
     """Claims on storage keys, so no two jobs (or batches) ever write the same object."""
@@ -144,8 +150,10 @@ class Downloader(Protocol):
 class BatchWorkflow(Protocol):
     """Runs a batch's jobs, at most `concurrent_limit` at a time (the state machine)."""
 
-    def start(self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str]) -> None:
-        """Starting the same batch twice is harmless."""
+    def start(
+        self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str], round: int = 1
+    ) -> None:
+        """Starting the same batch (and round) twice is harmless."""
         ...
 
 

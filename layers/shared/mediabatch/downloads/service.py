@@ -20,10 +20,11 @@ from mediabatch.downloads.models import (
     LinkedSubtitle,
 )
 from mediabatch.downloads.ports import BatchRepository, BatchWorkflow, MediaFileStorage, UrlChecker
+from mediabatch.downloads.retry import BatchRetry
 from mediabatch.errors import NotFound, UnsafeUrl, ValidationFailed
 from mediabatch.paths import validate_path_template
 
-_BATCH_ID = re.compile(r"batch_[0-9a-f]{16}")
+BATCH_ID = re.compile(r"batch_[0-9a-f]{16}")
 
 
 def new_batch_id() -> str:
@@ -52,6 +53,7 @@ class BatchDownloadService:
         self._finalizer = finalizer
         self._links = links
         self._policy = policy
+        self._retry = BatchRetry(store, orchestrator, finalizer)
 
     def create(self, tenant_id: str, request: BatchDownloadRequest) -> BatchRecord:
         self._validate_urls(request.urls)
@@ -120,30 +122,27 @@ class BatchDownloadService:
             self._finalizer.announce_pending(tenant_id, batch_id)
         return self.get(tenant_id, batch_id)
 
+    def retry(self, tenant_id: str, batch_id: str) -> BatchDetails:
+        """Run the failed and cancelled jobs of a finished batch again, in place (same batch,
+        same job ids); the batch is queued again and ends, and is announced, once more."""
+        batch, jobs = self._find(tenant_id, batch_id)
+        self._retry.retry(batch, jobs, concurrent_limit=batch.options.concurrent_limit)
+        return self.get(tenant_id, batch_id)
+
     def _find(self, tenant_id: str, batch_id: str) -> tuple[BatchRecord, list[JobRecord]]:
-        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if _BATCH_ID.fullmatch(batch_id) else None
+        found = self._store.get_batch_with_jobs(tenant_id, batch_id) if BATCH_ID.fullmatch(batch_id) else None
         if found is None:
             raise NotFound(f"batch {batch_id} not found", code="batch_not_found")
         return found
 
     def _linked(self, job: JobRecord) -> LinkedJob:
-        info = job.file_info
-        if info is None:
-            return LinkedJob(job=job)
-        return LinkedJob(
-            job=job,
-            download_url=self._links.download_url(info.s3_key, info.filename),
-            subtitles=[
-                LinkedSubtitle(sub, self._links.download_url(sub.s3_key, sub.filepath.rsplit("/", 1)[-1]))
-                for sub in info.subtitles
-            ],
-        )
+        return linked_job(self._links, job)
 
     def _validate_urls(self, urls: list[str]) -> None:
         problems: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         for i, url in enumerate(urls):
-            reason = _url_problem(url)
+            reason = url_problem(url)
             if reason is None:
                 try:
                     self._policy.check_url(url, resolve=False)
@@ -167,22 +166,41 @@ class BatchDownloadService:
             )
 
     def _validate_webhook_url(self, url: str) -> None:
-        """Resolved now (one host): a webhook that could never be delivered is refused up front."""
-        reason = _url_problem(url)
-        if reason is None:
-            try:
-                self._policy.check_url(url, resolve=True)
-            except UnsafeUrl as exc:
-                reason = exc.message
-        if reason is not None:
-            raise ValidationFailed(
-                f"webhook_url is invalid: {reason}",
-                details=[{"field": "webhook_url", "message": reason}],
-                code="invalid_webhook_url",
-            )
+        check_webhook_url(self._policy, url)
 
 
-def _url_problem(url: str) -> str | None:
+def linked_job(links: MediaFileStorage, job: JobRecord) -> LinkedJob:
+    """A job with time-limited links to its stored file and subtitles (when it has any)."""
+    info = job.file_info
+    if info is None:
+        return LinkedJob(job=job)
+    return LinkedJob(
+        job=job,
+        download_url=links.download_url(info.s3_key, info.filename),
+        subtitles=[
+            LinkedSubtitle(sub, links.download_url(sub.s3_key, sub.filepath.rsplit("/", 1)[-1]))
+            for sub in info.subtitles
+        ],
+    )
+
+
+def check_webhook_url(policy: UrlChecker, url: str) -> None:
+    """Resolved now (one host): a webhook that could never be delivered is refused up front."""
+    reason = url_problem(url)
+    if reason is None:
+        try:
+            policy.check_url(url, resolve=True)
+        except UnsafeUrl as exc:
+            reason = exc.message
+    if reason is not None:
+        raise ValidationFailed(
+            f"webhook_url is invalid: {reason}",
+            details=[{"field": "webhook_url", "message": reason}],
+            code="invalid_webhook_url",
+        )
+
+
+def url_problem(url: str) -> str | None:
     if not url:
         return "empty URL"
     if len(url) > 2048:

@@ -72,7 +72,7 @@ class JobFileTransfer:
             media_id=media_id,
             subtitles=self._store_subtitles(relative, result.subtitles),
         )
-        title = info.get("title")
+        title = self._job.title or info.get("title")
         return StoredFile(title=title, file_info=file_info, media=self._media_item(file_info, str(title or filename)))
 
     def discard(self) -> None:
@@ -134,7 +134,8 @@ class JobFileTransfer:
             self._batch.options.path_template,
             {
                 "batch_id": self._batch.batch_id,
-                "safe_title": info.get("title"),
+                # An episode's title from its feed beats what the file itself says.
+                "safe_title": self._job.title or info.get("title"),
                 "id": info.get("id"),
                 "ext": ext,
                 "uploader": info.get("uploader"),

@@ -27,9 +27,15 @@ class WebhookMessage:
     event_type: str
     timestamp: int
     data: dict[str, Any]
+    # The show seed's body: `type` beside the fields, no envelope (podcast-show-batches.md).
+    flat: bool = False
 
     def body(self) -> bytes:
-        payload = {"type": self.event_type, "timestamp": self.timestamp, "data": self.data}
+        payload = (
+            {"type": self.event_type, **self.data}
+            if self.flat
+            else {"type": self.event_type, "timestamp": self.timestamp, "data": self.data}
+        )
         return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
 
     def headers(self, secret: str) -> dict[str, str]:
@@ -80,19 +86,51 @@ class WebhookEvent:
         batch = self.detail.get("batch_id")
         return str(batch) if batch else None
 
+    @property
+    def is_show_batch(self) -> bool:
+        return self.type.startswith("batch.") and self.detail.get("show_url") is not None
+
     def message_id(self) -> str:
         """Standard Webhooks `webhook-id`: `msg_<subject>_<type>` (a batch event keeps the id it
-        always had), the EventBridge event id when the event names no subject."""
+        always had), the EventBridge event id when the event names no subject. A retry round of a
+        batch is news: it gets its own id (`_r2`, …; the first round keeps the old one)."""
         subject = self.detail.get(_SUBJECT_FIELDS.get(self.type.split(".", 1)[0], ""))
-        return f"msg_{subject}_{self.type}" if subject else f"msg_{self.id}"
+        if not subject:
+            return f"msg_{self.id}"
+        event_type = "batch_completed" if self.is_show_batch else self.type
+        return f"msg_{subject}_{event_type}{self._round_suffix()}"
 
     def message(self, timestamp: int) -> WebhookMessage:
+        if self.is_show_batch:
+            return self._show_message(timestamp)
         return WebhookMessage(
             msg_id=self.message_id(),
             event_type=self.type,
             # Standard Webhooks: the timestamp of this attempt (receivers reject stale ones).
             timestamp=timestamp,
             data={**{k: v for k, v in self.detail.items() if k not in _PRIVATE_FIELDS}, "occurred_at": self.time},
+        )
+
+    def _round_suffix(self) -> str:
+        round_no = int(self.detail.get("round") or 1) if self.type.startswith("batch.") else 1
+        return f"_r{round_no}" if round_no > 1 else ""
+
+    def _show_message(self, timestamp: int) -> WebhookMessage:
+        """`batch_completed` of a show batch, with the seed's flat body, once every episode is done."""
+        d = self.detail
+        return WebhookMessage(
+            msg_id=self.message_id(),
+            event_type="batch_completed",
+            timestamp=timestamp,
+            data={
+                "batch_id": d.get("batch_id"),
+                "show_url": d.get("show_url"),
+                "folder": d.get("folder"),
+                "completed": int(d.get("completed_jobs") or 0),
+                "failed": int(d.get("failed_jobs") or 0) + int(d.get("cancelled_jobs") or 0),
+                "total": int(d.get("total_jobs") or 0),
+            },
+            flat=True,
         )
 
 

@@ -37,6 +37,10 @@ _COUNTER = {
 }
 
 
+# One transaction holds at most 100 items: the batch item and 99 jobs.
+_JOBS_PER_REOPEN = 99
+
+
 def batch_pk(tenant_id: str, batch_id: str) -> str:
     return f"TENANT#{tenant_id}#BATCH#{batch_id}"
 
@@ -314,7 +318,73 @@ class BatchTable:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
+    def reopen(self, batch: BatchRecord, jobs: list[JobRecord]) -> BatchRecord | None:
+        """A retry round in transactions of at most 100 items: the first moves the batch from
+        its terminal status to queued (round + 1) with its first jobs, later ones move further
+        jobs, each with the counters they change. Nothing runs the round before it returns."""
+        next_round = batch.round + 1
+        first = True
+        for start in range(0, len(jobs), _JOBS_PER_REOPEN):
+            chunk = jobs[start : start + _JOBS_PER_REOPEN]
+            items = [self._reopen_batch(batch, chunk, next_round, first), *map(self._reopen_job, chunk)]
+            try:
+                transact_write(self._ddb, items)
+            except ClientError as exc:
+                if first and cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                    return None
+                raise
+            first = False
+        return self.get_batch(batch.tenant_id, batch.batch_id)
+
     # ------------------------------------------------------------------ internals
+    def _reopen_batch(self, batch: BatchRecord, jobs: list[JobRecord], next_round: int, first: bool) -> dict[str, Any]:
+        failed = sum(1 for j in jobs if j.status is JobStatus.FAILED)
+        values: dict[str, Any] = {
+            ":n": value(len(jobs)),
+            ":f": value(-failed),
+            ":c": value(failed - len(jobs)),
+            ":round": value(next_round),
+        }
+        adds = "ADD queued_jobs :n, failed_jobs :f, cancelled_jobs :c"
+        if first:
+            # Only from the terminal status the caller read: of two retries, one wins.
+            update = f"SET #s = :queued, #r = :round, stop_requested = :false REMOVE completed_at, #e {adds}"
+            condition = "#s = :was"
+            values.update(
+                {":queued": value(BatchStatus.QUEUED.value), ":false": value(False), ":was": value(batch.status.value)}
+            )
+            names = {"#s": "status", "#r": "round", "#e": "error"}
+        else:
+            update, condition, names = adds, "#r = :round", {"#r": "round"}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": value(batch_pk(batch.tenant_id, batch.batch_id)), "sk": value("BATCH")},
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def _reopen_job(self, job: JobRecord) -> dict[str, Any]:
+        """Failed or cancelled -> queued, as it was before it first ran (its title stays)."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
+                "UpdateExpression": "SET #s = :queued, progress_percent = :zero, downloaded_bytes = :zero "
+                "REMOVE #e, started_at, completed_at, total_bytes, file_info, cancel_requested",
+                "ConditionExpression": "#s = :was",
+                "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
+                "ExpressionAttributeValues": {
+                    ":queued": value(JobStatus.QUEUED.value),
+                    ":zero": value(0),
+                    ":was": value(job.status.value),
+                },
+            }
+        }
+
     def _batch_key(self, job: JobRecord) -> dict[str, Any]:
         return {
             "TableName": self._table,

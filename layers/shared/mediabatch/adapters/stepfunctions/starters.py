@@ -8,13 +8,20 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 
+def execution_name(batch_id: str, round: int) -> str:
+    """`batch_x` for the first round, `batch_x-r2` for the first retry, and so on."""
+    return batch_id if round == 1 else f"{batch_id}-r{round}"
+
+
 class BatchOrchestrator:
     def __init__(self, state_machine_arn: str, sfn: Any) -> None:
         self._arn = state_machine_arn
         self._sfn = sfn
 
-    def start(self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str]) -> None:
-        """The execution is named after the batch, so starting twice is harmless."""
+    def start(
+        self, *, tenant_id: str, batch_id: str, concurrent_limit: int, job_ids: list[str], round: int = 1
+    ) -> None:
+        """The execution is named after the batch and round, so starting twice is harmless."""
         payload = {
             "tenant_id": tenant_id,
             "batch_id": batch_id,
@@ -22,8 +29,10 @@ class BatchOrchestrator:
             "jobs": [{"job_id": job_id} for job_id in job_ids],
         }
         try:
-            # The batch id alone: unique, short (names are at most 80 characters).
-            self._sfn.start_execution(stateMachineArn=self._arn, name=batch_id, input=json.dumps(payload))
+            # Unique and short (names are at most 80 characters).
+            self._sfn.start_execution(
+                stateMachineArn=self._arn, name=execution_name(batch_id, round), input=json.dumps(payload)
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise

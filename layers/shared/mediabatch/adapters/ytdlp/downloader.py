@@ -11,6 +11,7 @@ from typing import Any
 
 import yt_dlp
 from yt_dlp.networking import _helper as ytdlp_net_helper
+from yt_dlp.postprocessor import FFmpegVideoRemuxerPP
 from yt_dlp.utils import DownloadCancelled
 
 from mediabatch.downloads.models import (
@@ -142,13 +143,19 @@ class _QuietLogger:
         self.last_error = _clean(msg)
 
 
+def is_audio_only(info: dict[str, Any]) -> bool:
+    """One audio stream and no video (a podcast enclosure): kept as it is, never remuxed into
+    the video container (docs/limits.md)."""
+    return not info.get("requested_formats") and info.get("vcodec") == "none" and info.get("acodec") != "none"
+
+
 def _streamable(info: dict[str, Any], spec: DownloadSpec) -> bool:
     """One plain HTTP(S) stream that needs no merge, remux or fixup: the bytes on disk are the
     final file."""
     return (
         not info.get("requested_formats")
         and info.get("protocol") in ("http", "https")
-        and (spec.quality == "audio" or info.get("ext") == spec.video_format)
+        and (spec.quality == "audio" or info.get("ext") == spec.video_format or is_audio_only(info))
     )
 
 
@@ -197,6 +204,9 @@ class YtDlpDownloader:
         try:
             with _GuardedYoutubeDL(self._options(spec, work_dir, logger, hook, final_paths)) as ydl:
                 info = self._resolve(ydl, spec, logger)
+                if spec.quality != "audio" and not is_audio_only(info):
+                    remuxer = FFmpegVideoRemuxerPP(ydl, preferedformat=spec.video_format)
+                    ydl.add_post_processor(remuxer, when="post_process")
                 hook.begin(info.get("title"), _streamable(info, spec))
                 if on_plan is not None:
                     on_plan(info, hook.streamable)
@@ -248,8 +258,8 @@ class YtDlpDownloader:
             "writesubtitles": spec.download_subtitles,
             "subtitleslangs": ["all"] if spec.download_subtitles else [],
         }
-        if spec.quality != "audio":
-            opts["postprocessors"] = [{"key": "FFmpegVideoRemuxer", "preferedformat": spec.video_format}]
+        # The remuxer into `video_format` is added once the media is known (`download`): an
+        # audio-only source keeps its own format.
         return opts
 
     def _resolve(self, ydl: _GuardedYoutubeDL, spec: DownloadSpec, logger: _QuietLogger) -> dict[str, Any]:
