@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 import openapi_document
-from api_routes import audit, auth, batches, health, media, operations, uploads, webhooks
+from api_routes import audit, auth, batches, health, media, operations, static_site, uploads, webhooks
 from api_routes.errors import error_response, status_for
 from mediabatch.errors import DomainError
 
@@ -36,6 +36,7 @@ app.include_router(uploads.router)
 app.include_router(media.router)
 app.include_router(operations.router)
 app.include_router(audit.router)
+app.include_router(static_site.router)
 openapi_document.register(app)
 
 
