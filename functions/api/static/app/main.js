@@ -80,6 +80,7 @@ async function onUpload() {
     const text = u.state === "done" ? `done: ${u.message}` : u.state === "error" ? `failed: ${u.message}` : `${detail}${u.message ? ` — ${u.message}` : ""}`;
     if (step !== view.spoken || u.state !== "uploading" || u.message) { view.text.textContent = text; view.spoken = step; }
     view.li.dataset.retried = String(u.retried || 0);
+    view.li.dataset.partsDone = String(u.partsDone || 0);
   });
   const failed = outcomes.filter((o) => o.error).length;
   say("upload-status", failed ? `${failed} of ${files.length} upload(s) failed; pick them again to resume.` : `${files.length} file(s) uploaded.`, failed > 0);

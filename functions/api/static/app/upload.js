@@ -45,10 +45,11 @@ class FileUpload {
     this.loaded = new Map(); // chunk index -> bytes of it sent so far
     this.base = 0; // bytes storage already had (resume)
     this.retried = 0;
+    this.partsDone = 0; // parts stored by this page
   }
 
   get bytes() { let n = this.base; for (const v of this.loaded.values()) n += v; return n; }
-  tell(state, message = "") { this.report({ state, bytes: this.bytes, total: this.file.size, message, retried: this.retried }); }
+  tell(state, message = "") { this.report({ state, bytes: this.bytes, total: this.file.size, message, retried: this.retried, partsDone: this.partsDone }); }
 
   chunk(index) {
     const { isChunked, chunkSize } = this.session;
@@ -77,6 +78,7 @@ class FileUpload {
       });
       if (status >= 200 && status < 300) {
         this.loaded.set(index, this.chunk(index).size);
+        this.partsDone++;
         this.tell("uploading");
         return;
       }
