@@ -10,7 +10,17 @@ from urllib.parse import quote
 from mediabatch_client.resources._base import WireModel, iterate
 from mediabatch_client.transport import Transport
 
-__all__ = ["CopyResult", "DeleteResult", "Hls", "Media", "MediaItem", "MediaPage", "Processing"]
+__all__ = [
+    "CopyResult",
+    "CopyResults",
+    "DeleteResult",
+    "DeleteResults",
+    "Hls",
+    "Media",
+    "MediaItem",
+    "MediaPage",
+    "Processing",
+]
 
 
 class Hls(WireModel):
@@ -84,6 +94,16 @@ class CopyResult(WireModel):
         return self.status == 201
 
 
+class DeleteResults(WireModel):
+    wire_schema = "BatchDeleteOut"
+    results: list[DeleteResult]
+
+
+class CopyResults(WireModel):
+    wire_schema = "BatchCopyOut"
+    results: list[CopyResult]
+
+
 class Media:
     """`client.media`: the media catalog."""
 
@@ -110,18 +130,22 @@ class Media:
     def delete_many(self, ids: Sequence[str]) -> builtins.list[DeleteResult]:
         """POST /api/v0/media/batch/delete, 50 ids a call: one result per id, in order."""
         return [
-            DeleteResult.model_validate(r)
+            result
             for chunk in _chunks(ids, self.MAX_BATCH)
-            for r in self._t.request("POST", "/api/v0/media/batch/delete", json={"ids": chunk}, safe=True)["results"]
+            for result in DeleteResults.model_validate(
+                self._t.request("POST", "/api/v0/media/batch/delete", json={"ids": chunk}, safe=True)
+            ).results
         ]
 
     def copy_many(self, ids: Sequence[str]) -> builtins.list[CopyResult]:
         """POST /api/v0/media/batch/copy, 50 ids a call: one result per id, in order (not retried
         on a lost answer: a second call would copy again)."""
         return [
-            CopyResult.model_validate(r)
+            result
             for chunk in _chunks(ids, self.MAX_BATCH)
-            for r in self._t.request("POST", "/api/v0/media/batch/copy", json={"ids": chunk})["results"]
+            for result in CopyResults.model_validate(
+                self._t.request("POST", "/api/v0/media/batch/copy", json={"ids": chunk})
+            ).results
         ]
 
 
