@@ -88,7 +88,11 @@ class UploadView:
             path: progress.add_task(path.name, total=max(1, size)) for path, size in files
         }
         self._done: dict[Path, int] = {}
-        self._overall = progress.add_task("[bold]all files", total=max(1, sum(s for _, s in files)))
+        self._completed: set[Path] = set()
+        self._overall = progress.add_task(self._files_done(), total=max(1, sum(s for _, s in files)))
+
+    def _files_done(self) -> str:
+        return f"[bold]{len(self._completed)}/{len(self._tasks)} files"
 
     @staticmethod
     def new_progress(console_file: object) -> Progress:
@@ -111,6 +115,8 @@ class UploadView:
             if task is None:
                 return
             self._done[update.path] = update.bytes_done
+            if update.completed:
+                self._completed.add(update.path)
             label = f"{update.filename} [green]done" if update.completed else update.filename
             self.progress.update(task, completed=update.bytes_done, description=label)
-            self.progress.update(self._overall, completed=sum(self._done.values()))
+            self.progress.update(self._overall, completed=sum(self._done.values()), description=self._files_done())
