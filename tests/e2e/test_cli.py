@@ -30,6 +30,7 @@ pytestmark = pytest.mark.e2e
 
 MiB = 2**20
 SHIM = REPO_ROOT / "bin" / "mediabatch"
+SCREENS = REPO_ROOT / "docs" / "screenshots"
 
 
 def cli_env(cloud: LocalCloud, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -86,6 +87,18 @@ def test_a_failed_job_is_told_and_exits_1(env: dict[str, str], media_server: Med
     assert watched.returncode == 1
     assert watched.stdout.startswith(f"batch {batch_id} completed: 1 completed, 1 failed, 0 cancelled of 2")
     assert "missing.mp4: failed:" in watched.stderr
+
+
+def test_a_batch_is_cancelled(env: dict[str, str], media_root: Path) -> None:
+    with MediaServer(media_root, throttle_bps=20_000) as slow:
+        started = mediabatch(env, "download", slow.url("/clip2.mp4?cancel=cli"), slow.url("/clip.mp4?cancel=cli"))
+        batch_id = started.stdout.split("\t")[0]
+        cancelled = mediabatch(env, "batch", "cancel", batch_id, "--json")
+        assert cancelled.returncode == 0, cancelled.stderr
+        assert json.loads(cancelled.stdout)["batch_id"] == batch_id
+        watched = mediabatch(env, "batch", "watch", batch_id, "--quiet", "--interval", "0.3")
+    assert watched.returncode == 1  # not every job completed
+    assert watched.stdout.startswith(f"batch {batch_id} cancelled: ")
 
 
 def test_usage_and_api_errors_have_their_exit_status(env: dict[str, str], cloud: LocalCloud) -> None:
@@ -247,7 +260,8 @@ class Tmux:
 @pytest.fixture
 def terminal(env: dict[str, str]) -> Iterator[Tmux]:
     assert shutil.which("tmux"), "tmux is missing: `make setup` installs it"
-    term = Tmux("cli", {**env, "TERM": "xterm-256color", "MEDIABATCH_PYTHON": sys.executable})
+    path = f"{SHIM.parent}:{env.get('PATH', '/usr/bin:/bin')}"  # `mediabatch` is bin/mediabatch
+    term = Tmux("cli", {**env, "TERM": "xterm-256color", "MEDIABATCH_PYTHON": sys.executable, "PATH": path})
     try:
         yield term
     finally:
@@ -267,11 +281,11 @@ def exit_line(screen: str) -> str | None:
 
 
 def test_live_view_in_a_terminal_shows_each_job_and_ends_with_the_summary(
-    terminal: Tmux, paced_server: MediaServer, media_server: MediaServer
+    terminal: Tmux, paced_server: MediaServer, media: MediaSet, tmp_path: Path
 ) -> None:
     names = ("clip.mp4", "clip2.mp4")
     urls = " ".join(shlex.quote(paced_server.url(f"/{n}?tty=1")) for n in names)
-    terminal.type(f"{shlex.quote(str(SHIM))} download {urls} --watch --interval 0.3; echo EXIT=$?")
+    terminal.type(f"mediabatch download {urls} --watch --interval 0.3; echo EXIT=$?")
 
     def running_with_progress(screen: str) -> bool:
         return "running" in screen and any(f" {p}%" in screen for p in range(1, 100))
@@ -284,14 +298,26 @@ def test_live_view_in_a_terminal_shows_each_job_and_ends_with_the_summary(
     assert final.count("100%") >= 2
     summary = next(line for line in final.splitlines() if line.startswith("batch batch_") and ": 2 completed" in line)
     assert summary.endswith("s") and "0 failed, 0 cancelled of 2" in summary
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    (SCREENS / "cli-download-watch.txt").write_text(final.rstrip() + "\n")
+
+    # An upload: a bar per file and the files done overall.
+    movie = tmp_path / "tty-movie.mp4"
+    shutil.copyfile(media.clip2, movie)
+    terminal.type(f"cd {shlex.quote(str(tmp_path))}; clear; tmux clear-history")
+    terminal.type(f"mediabatch upload {movie.name}; echo EXIT=$?")
+    uploaded = terminal.wait_for(lambda s: exit_line(s) is not None, 60, "the upload's end")
+    assert exit_line(uploaded) == "EXIT=0", uploaded
+    assert "tty-movie.mp4 done" in uploaded and "1/1 files" in uploaded and "100.0%" in uploaded
+    (SCREENS / "cli-upload.txt").write_text(uploaded.rstrip() + "\n")
 
     # Ctrl-C stops the watching only; `batch watch` picks the batch up again.
     terminal.type("clear; tmux clear-history")
-    terminal.type(f"{shlex.quote(str(SHIM))} download {shlex.quote(paced_server.url('/clip2.mp4?tty=2'))} --watch")
+    terminal.type(f"mediabatch download {shlex.quote(paced_server.url('/clip2.mp4?tty=2'))} --watch")
     terminal.wait_for(lambda s: "running" in s, 60, "the job running")
     terminal.keys("C-c")
     stopped = terminal.wait_for(lambda s: "stopped watching" in s, 20, "the interrupted watch")
     batch_id = stopped.split("mediabatch batch watch ")[1].split()[0]
-    terminal.type(f"{shlex.quote(str(SHIM))} batch watch {batch_id}; echo EXIT=$?")
+    terminal.type(f"mediabatch batch watch {batch_id}; echo EXIT=$?")
     again = terminal.wait_for(lambda s: exit_line(s) is not None, 120, "the second watch's end")
     assert f"batch {batch_id} completed: 1 completed" in again and exit_line(again) == "EXIT=0", again
