@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +33,7 @@ def wire_models() -> list[type[WireModel]]:
 def server_model(schema: str) -> type[BaseModel]:
     """The API's own model of a schema whose JSON Schema has no properties (a custom serializer
     hides them): the SDK is then checked against the fields that model declares."""
-    api_dir = str(REPO / "functions" / "api")
-    if api_dir not in sys.path:
-        sys.path.insert(0, api_dir)
-    for module in ("schemas.operations",):
+    for module in ("functions.api.schemas.operations",):
         model = getattr(importlib.import_module(module), schema, None)
         if model is not None:
             return model  # type: ignore[no-any-return]
