@@ -20,13 +20,14 @@ in `transport`, the exceptions in `errors` (`MediaBatchError` and one subclass p
 
 Files up to 150 MiB go in one presigned PUT, larger ones as S3 multipart parts sent in
 parallel (straight to S3, never through the API), each read lazily from disk while it is
-sent. `resume(upload_id, path)` finishes an interrupted upload. `python -m mediabatch_client`
-is a command line for the same. Needs only the standard library and requests.
+sent. `resume(upload_id, path)` finishes an interrupted upload; `upload_state.UploadState`
+remembers uploads so that running the same upload again resumes it. Needs requests, pydantic
+and (for the command line) rich.
 
-Inside: `client` (the public `UploadClient`), `api` (the API on the wire), `transfer` (one
-file's chunks and URLs), `chunk_sender` (one chunk's PUT with its retries), `scheduler` (the
-thread pool over every file), `local_file`, `progress`, `retry`, `models`, `errors`, and
-`cli`/`progress_bar` for the command line.
+The uploads inside: `client` (the public `UploadClient`), `api` (the upload API on the wire),
+`transfer` (one file's chunks and URLs), `chunk_sender` (one chunk's PUT with its retries),
+`scheduler` (the thread pool over every file), `local_file`, `progress`, `retry`, `models`;
+`progress_bar` (the plain bar, kept for scripts that import it).
 """
 
 from mediabatch_client.api import API_PREFIX
