@@ -13,7 +13,7 @@ PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/pytho
   >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 PORT ?= 8080
 
-.PHONY: help setup run test test-fast lint fmt typecheck validate openapi bench build clean
+.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate openapi bench build clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -41,7 +41,14 @@ $(LS_VENV)/.installed: requirements-localstack.txt
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg >/dev/null; }
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed $(LS_VENV)/.installed .ffmpeg ## create venvs, install deps and ffmpeg
+# The clients' end-to-end tests drive a real terminal (tmux) and a headless browser (Debian's
+# chromium, through Playwright; never `playwright install`, which downloads a browser build).
+.client-tools:
+	@command -v tmux >/dev/null && command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tmux chromium >/dev/null; }
+
+setup: $(VENV)/.installed $(SAM_VENV)/.installed $(LS_VENV)/.installed .ffmpeg .client-tools ## create venvs, install deps, ffmpeg, tmux, chromium
 
 run: $(VENV)/.installed .ffmpeg ## serve the whole API locally on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m localcloud

@@ -1,4 +1,4 @@
-"""`python -m mediabatch_client`: see mediabatch_client.cli."""
+"""`python -m mediabatch_client`: the `mediabatch` command line (see mediabatch_client.cli)."""
 
 import sys
 

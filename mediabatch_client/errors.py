@@ -1,8 +1,12 @@
-"""The exceptions of the upload client: one base class, `UploadError`, that carries what the
-server said (its error `code`, `message` and `details`) or what went wrong locally.
+"""The SDK's exceptions. Every error the API answers is a `MediaBatchError` carrying the
+server's stable `code`, the HTTP `status` and the `details`; `error_for` picks the subclass of
+that code (`MediaNotFound`, `AuthenticationFailed`, ...), or the base class, still with its
+code, for a code this SDK does not know yet. Branch on the class or on `.code`, never on the
+message.
 
-`Aborted` and `ChunkFailed` never reach the caller: they are how the threads sending chunks
-tell the scheduler what became of one chunk."""
+The upload flow has its own subclass, `UploadError` (with the `upload_id` to resume), and
+`PartUploadError` / `BatchUploadError` below it. `Aborted` and `ChunkFailed` never reach the
+caller: they are how the threads sending chunks tell the scheduler what became of one chunk."""
 
 from __future__ import annotations
 
@@ -13,10 +17,153 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mediabatch_client.models import UploadResult
 
-__all__ = ["BatchUploadError", "PartUploadError", "UploadError"]
+__all__ = [
+    "ERRORS_BY_CODE",
+    "AuthenticationFailed",
+    "BatchNotFound",
+    "BatchSizeExceeded",
+    "BatchUploadError",
+    "ConflictError",
+    "ConnectionFailed",
+    "IdempotencyKeyReused",
+    "InvalidRequest",
+    "MediaBatchError",
+    "MediaNotFound",
+    "NotFoundError",
+    "PartUploadError",
+    "PayloadTooLarge",
+    "RateLimited",
+    "RouteNotFound",
+    "ServerError",
+    "UnexpectedResponse",
+    "UnsafeUrl",
+    "UploadError",
+    "UploadNotFound",
+    "error_for",
+]
 
 
-class UploadError(Exception):
+class MediaBatchError(Exception):
+    """An API call failed: `code` is the server's stable error code (or the SDK's own:
+    ``connection_error``, ``unexpected_response``, ``http_<status>``), `status` the HTTP status
+    (None when no answer came), `details` what the server added (e.g. the invalid fields)."""
+
+    def __init__(self, message: str, *, code: str, status: int | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.details = details
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class AuthenticationFailed(MediaBatchError):
+    """``missing_api_key`` / ``invalid_api_key`` / ``unauthorized``: check the key."""
+
+
+class InvalidRequest(MediaBatchError):
+    """``validation_error`` / ``invalid_json`` / ``bad_request``: `details` names each field."""
+
+
+class UnsafeUrl(InvalidRequest):
+    """``unsafe_url``: a URL points at a private or loopback address (the SSRF guard)."""
+
+
+class BatchSizeExceeded(InvalidRequest):
+    """``BATCH_SIZE_EXCEEDED``: more than 50 ids in one batch call."""
+
+
+class NotFoundError(MediaBatchError):
+    """Nothing with this id for your tenant (``not_found`` and the ``*_not_found`` codes)."""
+
+
+class BatchNotFound(NotFoundError):
+    """``batch_not_found``."""
+
+
+class MediaNotFound(NotFoundError):
+    """``media_not_found``."""
+
+
+class UploadNotFound(NotFoundError):
+    """``upload_not_found``."""
+
+
+class RouteNotFound(NotFoundError):
+    """``route_not_found`` / ``method_not_allowed``: this server has no such route (an older
+    deployment than the SDK?)."""
+
+
+class ConflictError(MediaBatchError):
+    """``conflict`` and friends: the request clashes with the current state."""
+
+
+class IdempotencyKeyReused(ConflictError):
+    """``idempotency_key_reused``: the same Idempotency-Key with another body."""
+
+
+class PayloadTooLarge(MediaBatchError):
+    """``payload_too_large``."""
+
+
+class RateLimited(MediaBatchError):
+    """HTTP 429 after every retry."""
+
+
+class ServerError(MediaBatchError):
+    """``internal_error`` (or any 5xx) after every retry: the server's fault."""
+
+
+class ConnectionFailed(MediaBatchError):
+    """``connection_error``: no answer (refused, reset, timed out) after every retry."""
+
+
+class UnexpectedResponse(MediaBatchError):
+    """``unexpected_response``: an answer that is not the API's (a proxy's page?)."""
+
+
+ERRORS_BY_CODE: Mapping[str, type[MediaBatchError]] = {
+    "missing_api_key": AuthenticationFailed,
+    "invalid_api_key": AuthenticationFailed,
+    "unauthorized": AuthenticationFailed,
+    "validation_error": InvalidRequest,
+    "invalid_json": InvalidRequest,
+    "bad_request": InvalidRequest,
+    "invalid_urls": InvalidRequest,
+    "unsafe_url": UnsafeUrl,
+    "BATCH_SIZE_EXCEEDED": BatchSizeExceeded,
+    "not_found": NotFoundError,
+    "batch_not_found": BatchNotFound,
+    "media_not_found": MediaNotFound,
+    "upload_not_found": UploadNotFound,
+    "route_not_found": RouteNotFound,
+    "method_not_allowed": RouteNotFound,
+    "conflict": ConflictError,
+    "idempotency_key_reused": IdempotencyKeyReused,
+    "upload_completed": ConflictError,
+    "payload_too_large": PayloadTooLarge,
+    "rate_limited": RateLimited,
+    "http_429": RateLimited,
+    "internal_error": ServerError,
+    "http_500": ServerError,
+    "http_502": ServerError,
+    "http_503": ServerError,
+    "http_504": ServerError,
+    "connection_error": ConnectionFailed,
+    "unexpected_response": UnexpectedResponse,
+}
+
+
+def error_for(code: str, message: str, status: int | None = None, details: Any = None) -> MediaBatchError:
+    """The exception for an error `code`: its own class, or `MediaBatchError` itself for a code
+    this SDK does not know (still with the code as the server sent it)."""
+    cls = ERRORS_BY_CODE.get(code, MediaBatchError)
+    return cls(message, code=code, status=status, details=details)
+
+
+class UploadError(MediaBatchError):
     """An upload (or one API call of it) failed.
 
     `code` is the server's error code (e.g. ``missing_parts``, ``upload_not_found``,
@@ -40,11 +187,7 @@ class UploadError(Exception):
         upload_id: str | None = None,
         path: Path | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-        self.details = details
+        super().__init__(message, code=code, status=status, details=details)
         self.upload_id = upload_id
         self.path = path
 

@@ -22,6 +22,7 @@ from api_routes import (
     media,
     operations,
     shows,
+    static_site,
     uploads,
     webhook_subscriptions,
     webhooks,
@@ -49,6 +50,7 @@ app.include_router(operations.router)
 app.include_router(audit.router)
 app.include_router(webhook_subscriptions.router)
 app.include_router(shows.router)
+app.include_router(static_site.router)
 openapi_document.register(app)
 
 

@@ -10,8 +10,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from mediabatch import container
 from mediabatch.tenants.models import Tenant
 
-# No key needed: the liveness probe and the API's own description (OpenAPI, Swagger UI).
-PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
+# No key needed: the liveness probe, the API's own description (OpenAPI, Swagger UI) and the
+# browser page (`/` and its files under `/app/`; it asks for the key itself).
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/"})
+PUBLIC_PREFIXES = ("/app/",)
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def api_key_from(headers: dict[str, str]) -> str | None:
@@ -26,7 +32,7 @@ def api_key_from(headers: dict[str, str]) -> str | None:
 
 
 def authenticate(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[str]]) -> Response[str]:
-    if app.current_event.path not in PUBLIC_PATHS and app.current_event.http_method != "OPTIONS":
+    if not is_public(app.current_event.path) and app.current_event.http_method != "OPTIONS":
         headers = {k.lower(): v for k, v in (app.current_event.headers or {}).items()}
         tenant = container.tenant_service().authenticate(api_key_from(headers))
         app.append_context(tenant=tenant)

@@ -1,0 +1,9 @@
+"""One command group per resource. Each module has `register(subparsers, common)`, which adds
+its commands with `run=<function(args, ctx) -> exit status>` as their default; adding a kind is
+one module here and one line in GROUPS."""
+
+from __future__ import annotations
+
+from mediabatch_client.cli.commands import audit, batches, downloads, media, uploads, webhooks
+
+GROUPS = (downloads, uploads, batches, media, audit, webhooks)

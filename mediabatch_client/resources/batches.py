@@ -1,0 +1,137 @@
+"""Batch downloads (`/api/v1/batch`): start one from URLs, read it, watch it, cancel it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from mediabatch_client.resources._base import WireModel
+from mediabatch_client.transport import Transport, new_idempotency_key
+
+__all__ = ["TERMINAL", "Batch", "BatchSummary", "Batches", "FileInfo", "Job", "JobProgress", "Subtitle"]
+
+TERMINAL = frozenset({"completed", "failed", "cancelled"})
+
+
+class JobProgress(WireModel):
+    wire_schema = "ProgressOut"
+    percent: float
+    downloaded_bytes: int
+    total_bytes: int | None
+
+
+class Subtitle(WireModel):
+    wire_schema = "SubtitleOut"
+    lang: str
+    filepath: str
+    download_url: str
+
+
+class FileInfo(WireModel):
+    wire_schema = "FileInfoOut"
+    filename: str
+    filepath: str
+    size_bytes: int
+    content_type: str
+    media_id: str | None
+    subtitles: list[Subtitle]
+    download_url: str
+
+
+class Job(WireModel):
+    wire_schema = "JobOut"
+    job_id: str
+    url: str
+    status: str
+    title: str | None
+    progress: JobProgress
+    file_info: FileInfo | None
+    error: str | None
+    created_at: str
+    started_at: str | None
+    completed_at: str | None
+
+    @property
+    def name(self) -> str:
+        """What a person calls this job: its title, else the URL's last segment."""
+        return self.title or self.url.rstrip("/").rsplit("/", 1)[-1] or self.url
+
+
+class BatchSummary(WireModel):
+    wire_schema = "BatchSummaryOut"
+    batch_id: str
+    status: str
+    total_jobs: int
+    completed_jobs: int
+    failed_jobs: int
+    running_jobs: int
+    queued_jobs: int
+    cancelled_jobs: int
+
+
+class Batch(BatchSummary):
+    wire_schema = "BatchOut"
+    jobs: list[Job]
+    created_at: str
+    started_at: str | None
+    completed_at: str | None
+    duration_sec: float | None
+    error: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def percent(self) -> float:
+        """The whole batch, 0-100: finished jobs count in full, running ones by their progress."""
+        if not self.jobs:
+            return 100.0 if self.finished else 0.0
+        done = sum(100.0 if j.status in TERMINAL else j.progress.percent for j in self.jobs)
+        return done / len(self.jobs)
+
+
+class Batches:
+    """`client.batches`: batch downloads."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._t = transport
+
+    def create(self, urls: Sequence[str], *, idempotency_key: str | None = None, **options: Any) -> BatchSummary:
+        """POST /api/v1/batch/download: `options` are the request's other fields
+        (concurrent_limit, quality, video_format, webhook_url, ...). Sent with an Idempotency-Key
+        (a fresh one unless given), so a retried call never starts a second batch."""
+        body = {"urls": list(urls), **{k: v for k, v in options.items() if v is not None}}
+        data = self._t.request(
+            "POST", "/api/v1/batch/download", json=body, idempotency_key=idempotency_key or new_idempotency_key()
+        )
+        return BatchSummary.model_validate(data)
+
+    def get(self, batch_id: str) -> Batch:
+        return Batch.model_validate(self._t.request("GET", f"/api/v1/batch/{quote(batch_id, safe='')}"))
+
+    def cancel(self, batch_id: str) -> Batch:
+        return Batch.model_validate(self._t.request("DELETE", f"/api/v1/batch/{quote(batch_id, safe='')}"))
+
+    def watch(self, batch_id: str, *, interval: float = 1.0, timeout: float | None = None) -> Iterator[Batch]:
+        """Each state of the batch, polled every `interval` s, the last one finished; raises
+        TimeoutError after `timeout` s (None: no limit)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            batch = self.get(batch_id)
+            yield batch
+            if batch.finished:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"batch {batch_id} is still {batch.status} after {timeout} s")
+            time.sleep(interval)
+
+    def wait(self, batch_id: str, *, interval: float = 1.0, timeout: float | None = None) -> Batch:
+        """The batch once finished (see `watch`)."""
+        last: Batch | None = None
+        for last in self.watch(batch_id, interval=interval, timeout=timeout):  # noqa: B007 - the last one
+            pass
+        assert last is not None
+        return last
