@@ -13,7 +13,7 @@ PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/pytho
   >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 PORT ?= 8080
 
-.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate openapi bench build clean
+.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate openapi screenshots bench build clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -80,6 +80,9 @@ openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the API's model
 
 build: $(SAM_VENV)/.installed ## sam build (no container) into .aws-sam/
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
+
+screenshots: setup ## retake docs/screenshots/ (browser page and CLI) through their e2e tests
+	MEDIABATCH_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_browser.py tests/e2e/test_cli.py
 
 bench: setup ## run the benchmarks; results go to docs/performance.md
 	$(PY) -m bench

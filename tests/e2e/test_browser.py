@@ -6,8 +6,10 @@ download and watches it, lists, copies and deletes media. Screenshots land in do
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -38,7 +40,13 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = REPO_ROOT / "docs" / "screenshots"
+# The tests always take the pictures; they replace the ones in docs/ only when asked
+# (`make screenshots`), so a test run leaves the checkout as it was.
+SHOTS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if os.environ.get("MEDIABATCH_UPDATE_SCREENSHOTS")
+    else Path(tempfile.mkdtemp(prefix="mediabatch-screens-"))
+)
 STATIC = REPO_ROOT / "functions" / "api" / "static"
 MiB = 2**20
 BIG = 150 * MiB + 3 * MiB + 123  # over the single-PUT limit: 10 parts of 16 MiB

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +31,13 @@ pytestmark = pytest.mark.e2e
 
 MiB = 2**20
 SHIM = REPO_ROOT / "bin" / "mediabatch"
-SCREENS = REPO_ROOT / "docs" / "screenshots"
+# The tests always take the pictures; they replace the ones in docs/ only when asked
+# (`make screenshots`), so a test run leaves the checkout as it was.
+SCREENS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if os.environ.get("MEDIABATCH_UPDATE_SCREENSHOTS")
+    else Path(tempfile.mkdtemp(prefix="mediabatch-screens-"))
+)
 
 
 def cli_env(cloud: LocalCloud, tmp_path: Path, **extra: str) -> dict[str, str]:
