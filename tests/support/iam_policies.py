@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.cloud import REPO_ROOT
-from localcloud.template import Resolver, load_template
+from localcloud.template import ACCOUNT_ID, Resolver, load_template
 from tests.support.aws_calls import UNKNOWN, Call, Need
 
 SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python3.11"
@@ -178,3 +178,38 @@ def _short(resource: str) -> str:
     if resource.startswith("arn:aws:s3:::") and resource.count("/") > 1:
         return resource.split("/", 2)[0] + "/" + resource.split("/", 2)[1] + "/*"
     return resource
+
+
+def static_resolver(template: dict[str, Any], stack: str = "stack", region: str = "us-east-1") -> Resolver:
+    """Names and ARNs for the template's resources as CloudFormation would roughly give them,
+    without creating anything (checks of the template alone)."""
+    resolver = Resolver(stack_name=stack, region=region, parameters=_parameter_defaults(template))
+
+    def arn(service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+    for lid, res in template["Resources"].items():
+        kind, name = res.get("Type", ""), f"{stack}-{lid}"
+        refs, attrs = resolver.refs, resolver.attrs
+        if kind == "AWS::Serverless::Function":
+            refs[lid], attrs[(lid, "Arn")] = name, arn("lambda", f"function:{name}")
+        elif kind == "AWS::Serverless::StateMachine":
+            refs[lid] = attrs[(lid, "Arn")] = arn("states", f"stateMachine:{name}")
+            attrs[(lid, "Name")] = name
+        elif kind == "AWS::SQS::Queue":
+            refs[lid], attrs[(lid, "QueueName")] = f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{name}", name
+            attrs[(lid, "Arn")] = arn("sqs", name)
+        elif kind == "AWS::S3::Bucket":
+            refs[lid], attrs[(lid, "Arn")] = name.lower(), f"arn:aws:s3:::{name.lower()}"
+        elif kind == "AWS::DynamoDB::Table":
+            refs[lid], attrs[(lid, "Arn")] = name, arn("dynamodb", f"table/{name}")
+        elif kind == "AWS::Events::EventBus":
+            bus = str(resolver.resolve(res["Properties"].get("Name", name)))
+            refs[lid], attrs[(lid, "Name")], attrs[(lid, "Arn")] = bus, bus, arn("events", f"event-bus/{bus}")
+        else:
+            refs[lid] = name
+    return resolver
+
+
+def _parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
+    return {k: str(v.get("Default", "")) for k, v in (template.get("Parameters") or {}).items()}
