@@ -195,8 +195,8 @@ class CallRecorder:
             finally:
                 CURRENT_FUNCTION.reset(token)
 
-        botocore.client.BaseClient._emit_api_params = recording_emit  # type: ignore[method-assign]
-        LocalFunction.invoke = attributed_invoke  # type: ignore[method-assign]
+        botocore.client.BaseClient._emit_api_params = recording_emit
+        LocalFunction.invoke = attributed_invoke  # type: ignore[method-assign,assignment]
         _carry_into_threads()
 
 
