@@ -122,3 +122,18 @@ def test_each_state_machine_role_allows_what_its_definition_calls(template: dict
         assert needs, f"{lid} calls nothing?"
         denied = sorted(n for n in needs if not grants[lid].allows(n))
         assert not denied, f"{lid}'s role lacks {denied}"
+
+
+def test_functions_with_an_sqs_event_may_poll_their_queue(template: dict[str, Any]) -> None:
+    """Lambda's event source mapping receives and deletes messages with the function's role."""
+    from tests.support.aws_calls import Need
+
+    resolver = static_resolver(template)
+    grants = grants_by_principal(translate(TEMPLATE), resolver)
+    for lid, props in _of_type(template, "AWS::Serverless::Function").items():
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] != "SQS":
+                continue
+            queue = resolver.resolve(event["Properties"]["Queue"])
+            for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+                assert grants[lid].allows(Need(action, queue)), f"{lid} cannot {action} on {queue}"
