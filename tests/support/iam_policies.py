@@ -168,7 +168,11 @@ def report(verdict: Verdict, calls: Mapping[Call, int], grants: dict[str, Grants
         lines.append(f"- {name}: {', '.join(actions) if actions else 'none'}")
     silent = sorted(set(grants) - {c.function for c in calls})
     if silent:
-        lines += ["", "## Principals with no recorded call in this run", *(f"- {name}" for name in silent)]
+        lines += [
+            "",
+            "## Principals with no recorded call in this run (state machines: checked from their ASL in tests/deploy)",
+            *(f"- {name}" for name in silent),
+        ]
     if verdict.unchecked:
         lines += ["", "## Calls from functions without a role in template.yaml", *(f"- {n}" for n in verdict.unchecked)]
     return "\n".join(lines) + "\n"
