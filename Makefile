@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+# checkov pins a boto3 the app's venv cannot have: its own venv too.
+CHECKOV_VENV := .venv-checkov
 # LocalStack (tests/localstack) needs Python 3.12: the first python3.12 that really runs (a pyenv
 # shim for a version that is not selected does not), else pyenv's own install.
 LS_VENV := .venv-localstack
@@ -13,7 +15,7 @@ PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/pytho
   >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 PORT ?= 8080
 
-.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate openapi screenshots bench build clean
+.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate check-deploy openapi screenshots bench build clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -28,6 +30,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 $(SAM_VENV)/.installed: requirements-sam.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
 	touch $@
 
 $(LS_VENV)/.installed: requirements-localstack.txt
@@ -48,7 +55,7 @@ $(LS_VENV)/.installed: requirements-localstack.txt
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tmux chromium >/dev/null; }
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed $(LS_VENV)/.installed .ffmpeg .client-tools ## create venvs, install deps, ffmpeg, tmux, chromium
+setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(LS_VENV)/.installed .ffmpeg .client-tools ## create venvs, install deps, ffmpeg, tmux, chromium
 
 run: $(VENV)/.installed .ffmpeg ## serve the whole API locally on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(PY) -m localcloud
@@ -78,14 +85,17 @@ openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the API's model
 	PYTHONPATH=layers/shared POWERTOOLS_TRACE_DISABLED=true $(PY) functions/api/openapi_document.py > docs/openapi.json.tmp
 	mv docs/openapi.json.tmp docs/openapi.json
 
-build: $(SAM_VENV)/.installed ## sam build (no container) into .aws-sam/
+build: $(SAM_VENV)/.installed ## sam build (no container; ffmpeg layer included) into .aws-sam/
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
 
 screenshots: setup ## retake docs/screenshots/ (browser page and CLI) through their e2e tests
 	MEDIABATCH_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_browser.py tests/e2e/test_cli.py
 
+check-deploy: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed ## sam build without Docker + checkov + cfn-lint + alarms/logs/IAM rules (part of `make test`)
+	$(PY) -m pytest -q tests/deploy tests/test_template.py
+
 bench: setup ## run the benchmarks; results go to docs/performance.md
 	$(PY) -m bench
 
 clean: ## remove venvs and caches
-	rm -rf $(VENV) $(SAM_VENV) $(LS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

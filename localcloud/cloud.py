@@ -52,6 +52,15 @@ def parse_overrides(text: str | None) -> dict[str, str]:
     return out
 
 
+def _local_default(default: str) -> str:
+    """A parameter's default as the local cloud uses it. Layers' files are not unpacked into /opt
+    here, so a default naming a layer binary (FfmpegLayer's /opt/bin/ffmpeg) becomes the
+    machine's own binary of that name, found on PATH."""
+    if default.startswith("/opt/bin/"):
+        return default.removeprefix("/opt/bin/")
+    return default
+
+
 class LocalCloud:
     """One process, one emulated cloud. Environment and moto state are process-wide, so run one
     LocalCloud per process (tests use a session fixture; other templates run in a subprocess)."""
@@ -82,6 +91,7 @@ class LocalCloud:
         self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="localcloud-"))
         self.api_keys: dict[str, str] = {}
         self.provisioned: Provisioned | None = None
+        self.resolver: Resolver | None = None
         self._moto: Any = None
         self._gateway: HttpApiGateway | None = None
         self._pollers: list[SqsPoller] = []
@@ -122,12 +132,13 @@ class LocalCloud:
         )
         self._start_moto()
         template = load_template(self.template_path)
-        params = {k: str(v.get("Default", "")) for k, v in (template.get("Parameters") or {}).items()}
+        params = {k: _local_default(str(v.get("Default", ""))) for k, v in (template.get("Parameters") or {}).items()}
         unknown = set(self.parameter_overrides) - set(params)
         if unknown:
             raise ValueError(f"unknown template parameters: {sorted(unknown)}")
         params.update(self.parameter_overrides)
         resolver = Resolver(stack_name=self.stack_name, region=self.region, parameters=params)
+        self.resolver = resolver  # what the template's names and ARNs are here (tests check IAM with it)
         registry = FunctionRegistry()
         provisioner = Provisioner(
             root=self.root,

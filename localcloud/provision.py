@@ -257,6 +257,23 @@ class Provisioner:
         self.resolver.refs[logical_id] = arn
         self.resolver.attrs.update({(logical_id, "Arn"): arn, (logical_id, "Name"): name})
 
+    # Monitoring and guard rails that change nothing a local run observes: named, not created.
+    def _AWS_Logs_LogGroup(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = self._name(logical_id, props, "LogGroupName")
+        self.resolver.refs[logical_id] = name
+        self.resolver.attrs[(logical_id, "Arn")] = self._arn("logs", f"log-group:{name}:*")
+
+    def _AWS_CloudWatch_Alarm(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.resolver.refs[logical_id] = f"{self.stack}-{logical_id}"
+
+    def _AWS_SNS_Topic(self, logical_id: str, props: dict[str, Any]) -> None:
+        name = self._name(logical_id, props, "TopicName")
+        self.resolver.refs[logical_id] = self._arn("sns", name)
+        self.resolver.attrs[(logical_id, "TopicName")] = name
+
+    def _AWS_S3_BucketPolicy(self, logical_id: str, props: dict[str, Any]) -> None:
+        self.resolver.refs[logical_id] = logical_id
+
     # ------------------------------------------------------------------ events of functions
     def _wire_event(self, fn: LocalFunction, kind: str, props: dict[str, Any]) -> None:
         if kind == "HttpApi":

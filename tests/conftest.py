@@ -12,6 +12,11 @@ import pytest
 import requests
 
 from localcloud import LocalCloud
+from tests.support.iam_session import (  # noqa: F401 - pytest hooks: AWS calls checked against IAM
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 from tests.support.media import MediaSet, make_media
 from tests.support.media_server import MediaServer
 from tests.support.webhook_receiver import WebhookReceiver
