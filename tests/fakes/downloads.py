@@ -82,7 +82,9 @@ class InMemoryBatches:
         if stored.status is not JobStatus.QUEUED:
             return StartOutcome.SKIPPED
         if batch.status not in _ACTIVE or batch.stop_requested:
-            ended = self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED)
+            ended = self.finish_job(
+                job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED, error_code="not_started"
+            )
             return StartOutcome.CANCELLED if ended else StartOutcome.SKIPPED
         now = now_iso()
         stored.status, stored.started_at = JobStatus.RUNNING, now
@@ -99,6 +101,8 @@ class InMemoryBatches:
         *,
         from_status: JobStatus = JobStatus.RUNNING,
         error: str | None = None,
+        error_code: str | None = None,
+        error_detail: str | None = None,
         title: str | None = None,
         file_info: FileInfo | None = None,
         media: MediaItem | None = None,
@@ -110,6 +114,8 @@ class InMemoryBatches:
             raise RuntimeError("media item exists (the transaction would be cancelled)")
         stored.status, stored.completed_at = status, now_iso()
         stored.error = error if error is not None else stored.error
+        stored.error_code = error_code if error_code is not None else stored.error_code
+        stored.error_detail = error_detail if error_detail is not None else stored.error_detail
         stored.title = title if title is not None else stored.title
         if file_info is not None:
             stored.file_info = file_info
@@ -165,6 +171,7 @@ class InMemoryBatches:
             setattr(stored, _COUNTER[current.status], getattr(stored, _COUNTER[current.status]) - 1)
             stored.queued_jobs += 1
             current.status, current.error, current.file_info = JobStatus.QUEUED, None, None
+            current.error_code = current.error_detail = None
             current.started_at = current.completed_at = current.total_bytes = None
             current.progress_percent, current.downloaded_bytes = 0.0, 0
             self.cancel_requested.discard((job.tenant_id, job.batch_id, job.index))

@@ -62,7 +62,12 @@ class JobOut(BaseModel):
     title: str | None
     progress: ProgressOut
     file_info: FileInfoOut | None
-    error: str | None
+    error: str | None = Field(description="why the job failed or was cancelled, in words for people")
+    error_code: str | None = Field(
+        description="stable reason of a failure: not_found, forbidden, no_media_found, network, tls, timeout, "
+        "too_large, refused_address, ... (docs/api.md, 'Job failures')"
+    )
+    error_detail: str | None = Field(description="the source's own error text, when there is one")
     created_at: str
     started_at: str | None
     completed_at: str | None
@@ -94,6 +99,8 @@ class JobOut(BaseModel):
             ),
             file_info=file_info,
             error=job.error,
+            error_code=job.error_code,
+            error_detail=job.error_detail,
             created_at=job.created_at,
             started_at=job.started_at,
             completed_at=job.completed_at,

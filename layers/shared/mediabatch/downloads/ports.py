@@ -48,11 +48,14 @@ class BatchRepository(Protocol):
         *,
         from_status: JobStatus = JobStatus.RUNNING,
         error: str | None = None,
+        error_code: str | None = None,
+        error_detail: str | None = None,
         title: str | None = None,
         file_info: FileInfo | None = None,
         media: MediaItem | None = None,
     ) -> bool:
-        """Move a job from `from_status` to a terminal status; False if it was not in
+        """Move a job from `from_status` to a terminal status (`error`, `error_code` and
+        `error_detail` say why it failed or was cancelled); False if it was not in
         `from_status` any more. `media`, the catalog item of the stored file, is written in the
         same atomic step: the job is completed if and only if its file is in the catalog."""
         ...

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediabatch.clock import now_iso
+from mediabatch.downloads.failures import FailureCode
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
     BatchDetails,
@@ -92,7 +93,11 @@ class BatchDownloadService:
             ):
                 for job in jobs:
                     self._store.finish_job(
-                        job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error="the batch could not be started"
+                        job,
+                        JobStatus.FAILED,
+                        from_status=JobStatus.QUEUED,
+                        error="the batch could not be started",
+                        error_code=FailureCode.INTERNAL.value,
                     )
                 self._finalizer.announce_pending(tenant_id, batch_id)
             raise
@@ -114,7 +119,11 @@ class BatchDownloadService:
             refreshed = self._store.get_batch_with_jobs(tenant_id, batch_id)
             for job in refreshed[1] if refreshed else []:
                 if job.status is JobStatus.QUEUED and self._store.finish_job(
-                    job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error="cancelled before it started"
+                    job,
+                    JobStatus.CANCELLED,
+                    from_status=JobStatus.QUEUED,
+                    error="cancelled before it started",
+                    error_code=FailureCode.CANCELLED.value,
                 ):
                     self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
                 else:

@@ -175,7 +175,9 @@ class BatchTable:
             # The batch refuses new starts (cancelled or stopped): this job ends cancelled.
             return (
                 StartOutcome.CANCELLED
-                if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED)
+                if self.finish_job(
+                    job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED, error_code="not_started"
+                )
                 else StartOutcome.SKIPPED
             )
         return StartOutcome.STARTED
@@ -187,6 +189,8 @@ class BatchTable:
         *,
         from_status: JobStatus = JobStatus.RUNNING,
         error: str | None = None,
+        error_code: str | None = None,
+        error_detail: str | None = None,
         title: str | None = None,
         file_info: FileInfo | None = None,
         media: MediaItem | None = None,
@@ -194,7 +198,13 @@ class BatchTable:
         """Move a job to a terminal status and its counters with it, and put `media` (the
         catalog item of the job's file) in the same transaction; False if the job was not in
         `from_status` any more (someone else finished it first)."""
-        fields: dict[str, Any] = {"error": error, "title": title, "completed_at": now_iso()}
+        fields: dict[str, Any] = {
+            "error": error,
+            "error_code": error_code,
+            "error_detail": error_detail,
+            "title": title,
+            "completed_at": now_iso(),
+        }
         if file_info is not None:
             fields.update(
                 file_info=file_info.model_dump(),
@@ -374,7 +384,8 @@ class BatchTable:
                 "TableName": self._table,
                 "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
                 "UpdateExpression": "SET #s = :queued, progress_percent = :zero, downloaded_bytes = :zero "
-                "REMOVE #e, started_at, completed_at, total_bytes, file_info, cancel_requested",
+                "REMOVE #e, error_code, error_detail, started_at, completed_at, total_bytes, file_info, "
+                "cancel_requested",
                 "ConditionExpression": "#s = :was",
                 "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
                 "ExpressionAttributeValues": {
