@@ -103,10 +103,10 @@ class DownloadJobRunner:
         message = f"job crashed: {error}"
         if batch.options.stop_on_error:
             self._store.request_stop(tenant_id, batch_id)
-        why = {"error": message, "error_code": FailureCode.CRASHED.value}
-        recorded = self._store.finish_job(job, JobStatus.FAILED, **why) or self._store.finish_job(
-            job, JobStatus.FAILED, from_status=JobStatus.QUEUED, **why
-        )
+        code = FailureCode.CRASHED.value
+        recorded = self._store.finish_job(
+            job, JobStatus.FAILED, error=message, error_code=code
+        ) or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message, error_code=code)
         if recorded:
             self._finalizer.announce_job(job, JobStatus.FAILED, message)
         self._finalizer.finalize_if_done(tenant_id, batch_id)

@@ -19,7 +19,7 @@ _CLI_ADVICE = [
     re.compile(r"\.?\s*Also see\s+https://github\.com/yt-dlp/\S*.*$", re.DOTALL),
 ]
 _HTTP_ERROR = re.compile(r"HTTP Error (\d{3}):\s*([^()]*?)\s*(?:\(caused by|$)")
-_GUARD = re.compile(r"((?:refusing to connect to|refusing to fetch from) .*?)(?:\s*\(caused by|\)|'|$)")
+_GUARD = re.compile(r"((?:refusing to connect to|refusing to fetch from) .*?)(?:\s*\(caused by|$)")
 
 # (pattern in the text, code, what to say in the message's `reason` blank), first match wins.
 _BY_TEXT: list[tuple[re.Pattern[str], FailureCode, str]] = [
