@@ -232,3 +232,27 @@ def test_subtitles_are_stored_next_to_the_video_and_linked(
     assert sub["lang"] == "en" and sub["filepath"].startswith(f"batch/{created['batch_id']}/")
     assert sub["filepath"].endswith(".en.vtt")
     assert "Hello from the subtitles" in requests.get(sub["download_url"], timeout=30).text
+
+
+def test_failed_jobs_say_why_with_a_code_and_in_the_products_words(
+    api: Api, media_server: MediaServer, media_root: Path
+) -> None:
+    (media_root / "no-media.html").write_text("<html><head><title>Nothing</title></head><body>text</body></html>")
+    http_only = media_server.url("/clip.mp4?tls").replace("http://", "https://")
+    urls = [media_server.url("/gone.mp4"), media_server.url("/no-media.html"), http_only]
+
+    final = api.wait_for(api.create_batch(urls=urls).json()["batch_id"])
+
+    jobs = {job["url"]: job for job in final["jobs"]}
+    codes = {url: (jobs[url]["status"], jobs[url]["error_code"]) for url in urls}
+    assert codes == {
+        urls[0]: ("failed", "not_found"),
+        urls[1]: ("failed", "no_media_found"),
+        urls[2]: ("failed", "tls"),
+    }
+    assert "HTTP 404 Not Found" in jobs[urls[0]]["error"]
+    assert "use an http:// URL" in jobs[urls[2]]["error"]
+    for job in jobs.values():
+        assert "yt-dlp" not in job["error"] and "Unsupported URL" not in job["error"]
+        assert job["error_detail"] and "please report this issue" not in job["error_detail"]
+    assert "WRONG_VERSION_NUMBER" in jobs[urls[2]]["error_detail"]
