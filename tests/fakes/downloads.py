@@ -4,6 +4,7 @@ item written in the same step as the job's completion."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from mediabatch.downloads.models import (
     StartOutcome,
 )
 from mediabatch.downloads.ports import OnData, OnPlan
+from mediabatch.errors import ValidationFailed
 
 _ACTIVE = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 _COUNTER = {
@@ -47,6 +49,22 @@ class InMemoryBatches:
         assert key not in self.batches
         self.jobs[key] = {j.index: j.model_copy(deep=True) for j in jobs}
         self.batches[key] = batch.model_copy(deep=True)
+
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[BatchRecord], str | None]:
+        """Newest (last created) first; the cursor is the tenant and the last batch id returned."""
+        mine = [b for (t, _), b in reversed(self.batches.items()) if t == tenant_id]
+        if cursor:
+            owner, _, after = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+            ids = [b.batch_id for b in mine]
+            if owner != tenant_id or after not in ids:
+                raise ValidationFailed("cursor is not valid", code="invalid_cursor")
+            mine = mine[ids.index(after) + 1 :]
+        matching = [b.model_copy(deep=True) for b in mine if status is None or b.status is status]
+        page = matching[:limit]
+        more = len(matching) > limit
+        return page, base64.urlsafe_b64encode(f"{tenant_id}|{page[-1].batch_id}".encode()).decode() if more else None
 
     def get_batch(self, tenant_id: str, batch_id: str) -> BatchRecord | None:
         batch = self.batches.get((tenant_id, batch_id))

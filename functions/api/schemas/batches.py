@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mediabatch.downloads.models import BatchDetails, BatchRecord, LinkedJob
+from mediabatch.downloads.models import BatchDetails, BatchPage, BatchRecord, LinkedJob
 
 
 class BatchSummaryOut(BaseModel):
@@ -31,6 +31,35 @@ class BatchSummaryOut(BaseModel):
             queued_jobs=batch.queued_jobs,
             cancelled_jobs=batch.cancelled_jobs,
         )
+
+
+class BatchListEntryOut(BatchSummaryOut):
+    """A batch in the tenant's history: the create answer's counters, when it was created, and
+    for a show batch its feed and folder."""
+
+    created_at: str
+    show_url: str | None = Field(description="the feed or playlist of a show batch; null for a batch of URLs")
+    folder: str | None = Field(description="where a show batch's files go; null for a batch of URLs")
+
+    @classmethod
+    def of_record(cls, batch: BatchRecord) -> BatchListEntryOut:
+        return cls(
+            **BatchSummaryOut.of(batch).model_dump(),
+            created_at=batch.created_at,
+            show_url=batch.show_url,
+            folder=batch.folder,
+        )
+
+
+class BatchListOut(BaseModel):
+    """GET /api/v1/batch: the tenant's batches, newest first."""
+
+    batches: list[BatchListEntryOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: BatchPage) -> BatchListOut:
+        return cls(batches=[BatchListEntryOut.of_record(b) for b in page.batches], next_cursor=page.next_cursor)
 
 
 class ProgressOut(BaseModel):

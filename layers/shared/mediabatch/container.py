@@ -47,7 +47,6 @@ from mediabatch.webhooks.fanout import WebhookFanOut
 from mediabatch.webhooks.models import RetryBackoff
 from mediabatch.webhooks.subscriptions import WebhookSubscriptionService
 
-
 # How a refused host is allowed on the local cloud (its parameter UrlAllowlist, template.yaml).
 LOCAL_ALLOWLIST_HINT = (
     'to allow it on the local cloud, start it with LOCALCLOUD_PARAMETER_OVERRIDES="UrlAllowlist={host}"'

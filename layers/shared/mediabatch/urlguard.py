@@ -95,13 +95,7 @@ class UrlPolicy:
         if literal is not None:
             self.check_address(host, str(literal))
             return
-        if _is_localhost(host) and self.loopback_allowed:
-            # localhost is loopback by definition (RFC 6761); the connect guard still checks
-            # every address it resolves to, so only the allowlisted ones are ever connected.
-            return
-        if _is_localhost(host) or host.lower() == "metadata.google.internal":
-            raise UnsafeUrl(f"refusing to fetch from {host}{self._hint_for(host)}", details={"host": host})
-        if not resolve:
+        if self._check_special_name(host) or not resolve:
             return
         try:
             infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
@@ -109,6 +103,16 @@ class UrlPolicy:
             raise UnsafeUrl(f"cannot resolve host {host}", details={"host": host}) from exc
         for info in infos:
             self.check_address(host, str(info[4][0]))
+
+    def _check_special_name(self, host: str) -> bool:
+        """True if `host` is localhost and allowed (localhost is loopback by definition, RFC 6761;
+        the connect guard still checks every address it resolves to); raises UnsafeUrl for
+        localhost and metadata names otherwise; False for any other name."""
+        if _is_localhost(host) and self.loopback_allowed:
+            return True
+        if _is_localhost(host) or host.lower() == "metadata.google.internal":
+            raise UnsafeUrl(f"refusing to fetch from {host}{self._hint_for(host)}", details={"host": host})
+        return False
 
     @property
     def loopback_allowed(self) -> bool:

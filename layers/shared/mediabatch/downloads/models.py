@@ -175,6 +175,14 @@ class LinkedJob:
 
 
 @dataclass(frozen=True)
+class BatchPage:
+    """One page of a tenant's batches, newest first; `next_cursor` None on the last page."""
+
+    batches: list[BatchRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
 class BatchDetails:
     """A batch as its owner reads it: the record, its jobs in order, and how long it has run."""
 

@@ -29,6 +29,14 @@ class BatchRepository(Protocol):
 
     def get_batch(self, tenant_id: str, batch_id: str) -> BatchRecord | None: ...
 
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[BatchRecord], str | None]:
+        """The tenant's batches newest first (only those in `status` if given), at most `limit`,
+        and the opaque cursor of the next page (None on the last). A cursor of another tenant
+        raises ValidationFailed (code `invalid_cursor`)."""
+        ...
+
     def get_batch_with_jobs(self, tenant_id: str, batch_id: str) -> tuple[BatchRecord, list[JobRecord]] | None:
         """The batch and its jobs in index order; None if the batch does not exist."""
         ...

@@ -13,6 +13,7 @@ from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
     BatchDetails,
     BatchDownloadRequest,
+    BatchPage,
     BatchRecord,
     BatchStatus,
     JobRecord,
@@ -26,6 +27,9 @@ from mediabatch.errors import NotFound, UnsafeUrl, ValidationFailed
 from mediabatch.paths import validate_path_template
 
 BATCH_ID = re.compile(r"batch_[0-9a-f]{16}")
+
+
+MAX_PAGE = 100
 
 
 def new_batch_id() -> str:
@@ -102,6 +106,18 @@ class BatchDownloadService:
                 self._finalizer.announce_pending(tenant_id, batch_id)
             raise
         return batch
+
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> BatchPage:
+        """The tenant's batches, newest first: how a lost batch_id is found again."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValidationFailed(
+                f"limit must be between 1 and {MAX_PAGE}",
+                details=[{"field": "limit", "message": f"between 1 and {MAX_PAGE}"}],
+            )
+        batches, next_cursor = self._store.list_batches(tenant_id, status=status, limit=limit, cursor=cursor)
+        return BatchPage(batches, next_cursor)
 
     def get(self, tenant_id: str, batch_id: str) -> BatchDetails:
         batch, jobs = self._find(tenant_id, batch_id)
