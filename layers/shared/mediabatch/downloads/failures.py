@@ -47,7 +47,7 @@ _MESSAGES: dict[FailureCode, str] = {
     FailureCode.NOT_MEDIA: "the file at this URL is not audio or video",
     FailureCode.DRM_PROTECTED: "this media is DRM-protected and cannot be downloaded",
     FailureCode.PLAYLIST: "this URL is a playlist; submit its entries as separate URLs "
-    "(or create a show batch: POST /api/v1/shows/batch)",
+    "(or send it to POST /jobs, which downloads every episode as a show batch)",
     FailureCode.LIVE_STREAM: "live streams are not supported; submit a recorded video",
     FailureCode.UNSUPPORTED_PROTOCOL: "this media is delivered over a protocol that is not supported",
     FailureCode.NETWORK: "could not reach the site ({reason}); check the host name and port, or retry later",
