@@ -66,8 +66,7 @@ class WebhookDeliveryService:
         try:
             result = self._http.post(url, message.body(), message.headers(secret))
         except UnsafeUrl as exc:
-            # A tenant's URL that now resolves somewhere private: its failed delivery says so.
-            logger.info("webhook to host %s refused: %s", urlsplit(url).hostname, exc.message)
+            logger.warning("webhook to host %s refused: %s", urlsplit(url).hostname, exc.message)
             result = PostResult(None, exc.message)
             outcome = DeliveryOutcome(False, False, reason=exc.message, state=DeliveryState.FAILED)
         else:
