@@ -28,6 +28,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Set in the process for every function (the template's values win for its own keys).
 _LOCAL_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
+    # The layer's refusals then name the local cloud's setting that allows a host (UrlAllowlist).
+    "MEDIABATCH_LOCAL": "1",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "AWS_ACCESS_KEY_ID": "localcloud",
     "AWS_SECRET_ACCESS_KEY": "localcloud",

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import openapi_document
 from api_routes import (
@@ -28,6 +28,7 @@ from api_routes import (
     webhooks,
 )
 from api_routes.errors import error_response, status_for
+from api_routes.validation import JsonOnlyBodies, details_of, not_json_message
 from mediabatch.errors import DomainError
 
 logger = Logger()
@@ -40,6 +41,9 @@ metrics = Metrics()
 app = APIGatewayHttpResolver(
     enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
 )
+# Powertools builds its validation middleware on first use unless one is there: ours reads only
+# JSON bodies (a form-encoded body would be read into the model, any other type answered 500).
+app._request_validation_middleware = JsonOnlyBodies()
 app.use(middlewares=[auth.authenticate])
 app.include_router(health.router)
 app.include_router(batches.router)
@@ -70,13 +74,10 @@ def handle_validation_error(exc: ValidationError) -> Response[str]:
 @app.exception_handler(RequestValidationError)
 def handle_request_validation_error(exc: RequestValidationError) -> Response[str]:
     errors = list(exc.errors())
-    if any(err.get("type") == "json_invalid" for err in errors):
-        reason = next(err.get("ctx", {}).get("error", "") for err in errors if err.get("type") == "json_invalid")
-        return error_response(400, "invalid_json", f"request body is not valid JSON: {reason}")
-    # Powertools prefixes where the value came from (body/query/path); users name the field.
-    return validation_response(
-        [{**err, "loc": tuple(err["loc"][1:]) if err["loc"][:1] in _SOURCES else err["loc"]} for err in errors]
-    )
+    not_json = not_json_message(errors)
+    if not_json is not None:
+        return error_response(400, "invalid_json", not_json)
+    return validation_response(errors)
 
 
 @app.exception_handler(ResponseValidationError)
@@ -85,18 +86,26 @@ def handle_response_validation_error(exc: ResponseValidationError) -> Response[s
     return error_response(500, "internal_error", "internal error; it has been logged")
 
 
-_SOURCES = {("body",), ("query",), ("path",), ("header",)}
-
-
 def validation_response(errors: Any) -> Response[str]:
-    details = [{"field": ".".join(str(p) for p in err["loc"]) or "body", "message": err["msg"]} for err in errors]
+    """400 validation_error: every problem with its field path (`files[0].filename`), and a
+    "did you mean" for an unknown field close to one of the route's body model."""
+    details = details_of(list(errors), current_body_model())
     summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
     return error_response(400, "validation_error", f"invalid request: {summary}", details)
 
 
+def current_body_model() -> type[BaseModel] | None:
+    """The body model of the route being answered (Powertools keeps the route in its context)."""
+    route = app.context.get("_route")
+    params = route.dependant.body_params if route is not None else []
+    annotation = params[0].field_info.annotation if len(params) == 1 else None
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
 @app.exception_handler(json.JSONDecodeError)
 def handle_bad_json(exc: json.JSONDecodeError) -> Response[str]:
-    return error_response(400, "invalid_json", f"request body is not valid JSON: {exc.msg}")
+    message = not_json_message([{"type": "json_invalid", "ctx": {"error": exc.msg}}])
+    return error_response(400, "invalid_json", message or "request body is not valid JSON")
 
 
 @app.not_found
@@ -127,7 +136,7 @@ def handle_unexpected(exc: Exception) -> Response[str]:
     return error_response(500, "internal_error", "internal error; it has been logged")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
+from mediabatch.log_keys import invocation_keys
 
 logger = Logger()
 tracer = Tracer()
@@ -23,17 +24,17 @@ class JobTask(BaseModel):
     job_id: str
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_parser(model=JobTask)
 def lambda_handler(task: JobTask, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(batch_id=task.batch_id, job_id=task.job_id, tenant_id=task.tenant_id)
-    result = container.download_job_runner().run(
-        task.tenant_id,
-        task.batch_id,
-        task.job_id,
-        remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,
-    )
+    with invocation_keys(logger, batch_id=task.batch_id, job_id=task.job_id, tenant_id=task.tenant_id):
+        result = container.download_job_runner().run(
+            task.tenant_id,
+            task.batch_id,
+            task.job_id,
+            remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000.0,
+        )
     metrics.add_metric(name=f"Job_{result.status}", unit=MetricUnit.Count, value=1)
     return asdict(result)

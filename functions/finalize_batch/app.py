@@ -22,7 +22,7 @@ class BatchRef(BaseModel):
     workflow_failure: TaskFailure | None = None
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @event_parser(model=BatchRef)
 def lambda_handler(ref: BatchRef, context: LambdaContext) -> dict[str, Any]:

@@ -35,7 +35,7 @@ def _describe(crash: TaskFailure) -> str:
     return crash.Error if reason == crash.Error else f"{crash.Error}: {reason}"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @event_parser(model=CrashedJob)
 def lambda_handler(event: CrashedJob, context: LambdaContext) -> dict[str, Any]:

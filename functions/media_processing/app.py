@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mediabatch import container
+from mediabatch.log_keys import invocation_keys
 from mediabatch.task_failures import TaskFailure, describe_failure
 
 logger = Logger()
@@ -27,11 +28,15 @@ def describe(failure: TaskFailure | None) -> str:
     return describe_failure(failure.Error, failure.Cause) if failure else "processing failed"
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @event_parser(model=ProcessingTask)
 def lambda_handler(task: ProcessingTask, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(media_id=task.media_id, step=task.step)
+    with invocation_keys(logger, media_id=task.media_id, step=task.step):
+        return run_step(task)
+
+
+def run_step(task: ProcessingTask) -> dict[str, Any]:
     processor = container.media_processor()
     if task.step == "probe":
         return {"probe": processor.probe(task.tenant_id, task.media_id).as_dict()}

@@ -49,7 +49,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         return
     if not outcome.retry:
         metrics.add_metric(name="WebhookDropped", unit=MetricUnit.Count, value=1)
-        logger.warning("webhook not delivered, not retryable", extra={"reason": outcome.reason})
+        # The endpoint went away, or the receiver refused for good: its owner's business (the
+        # delivery log shows it), not the service's.
+        logger.info("webhook not delivered, not retryable", extra={"reason": outcome.reason})
         return
     delay = container.webhook_backoff().delay_for(receive_count)
     container.delivery_queue().postpone(record.receipt_handle, delay)
@@ -57,7 +59,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     raise DeliveryFailed(f"webhook delivery failed ({outcome.reason}); retry in {delay} s")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from localcloud import LocalCloud
 from tests.conftest import Api
 from tests.support.media import MediaSet
 from tests.support.media_server import MediaServer
@@ -232,3 +234,51 @@ def test_subtitles_are_stored_next_to_the_video_and_linked(
     assert sub["lang"] == "en" and sub["filepath"].startswith(f"batch/{created['batch_id']}/")
     assert sub["filepath"].endswith(".en.vtt")
     assert "Hello from the subtitles" in requests.get(sub["download_url"], timeout=30).text
+
+
+def test_failed_jobs_say_why_with_a_code_and_in_the_products_words(
+    api: Api, media_server: MediaServer, media_root: Path
+) -> None:
+    (media_root / "no-media.html").write_text("<html><head><title>Nothing</title></head><body>text</body></html>")
+    http_only = media_server.url("/clip.mp4?tls").replace("http://", "https://")
+    urls = [media_server.url("/gone.mp4"), media_server.url("/no-media.html"), http_only]
+
+    final = api.wait_for(api.create_batch(urls=urls).json()["batch_id"])
+
+    jobs = {job["url"]: job for job in final["jobs"]}
+    codes = {url: (jobs[url]["status"], jobs[url]["error_code"]) for url in urls}
+    assert codes == {
+        urls[0]: ("failed", "not_found"),
+        urls[1]: ("failed", "no_media_found"),
+        urls[2]: ("failed", "tls"),
+    }
+    assert "HTTP 404 Not Found" in jobs[urls[0]]["error"]
+    assert "use an http:// URL" in jobs[urls[2]]["error"]
+    for job in jobs.values():
+        assert "yt-dlp" not in job["error"] and "Unsupported URL" not in job["error"]
+        assert job["error_detail"] and "please report this issue" not in job["error_detail"]
+    assert "WRONG_VERSION_NUMBER" in jobs[urls[2]]["error_detail"]
+
+
+def test_a_normal_batch_logs_no_warning(
+    api: Api, cloud: LocalCloud, media_server: MediaServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch without webhook URL, one file downloaded and one URL that is a 404: all normal
+    (a user's bad URL is the user's business), so nothing at WARNING or above. The local cloud
+    runs every function in this process; the functions' logger does not propagate to the root,
+    so the capture listens on it too."""
+    for fn in cloud.provisioned.functions.all() if cloud.provisioned else []:
+        fn.load()  # each function's Logger sets up the service's handler before the capture joins
+    service_logger = logging.getLogger("mediabatch")
+    service_logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.WARNING):
+            created = api.create_batch(urls=[media_server.url("/clip.mp4?quiet"), media_server.url("/quiet-404.mp4")])
+            final = api.wait_for(created.json()["batch_id"])
+            time.sleep(1.0)  # the batch.* event's fan-out runs after the batch reads finished
+    finally:
+        service_logger.removeHandler(caplog.handler)
+
+    assert sorted(j["status"] for j in final["jobs"]) == ["completed", "failed"]
+    loud = [f"{r.name} {r.levelname}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING]
+    assert loud == []

@@ -190,7 +190,7 @@ def test_a_piece_over_the_lambda_payload_budget_is_413(api: Api) -> None:
         ([{"filename": "ok.mp4", "size": 101 * 2**30}], "file_too_large", "files[0].size"),
         ([{"filename": "doc.pdf", "size": 10}], "unsupported_type", "files[0].type"),
         ([{"filename": "ok.mp4", "size": 10, "type": "application/pdf"}], "unsupported_type", "files[0].type"),
-        ([{"filename": "ok.mp4", "size": 10, "color": "red"}], "validation_error", "files.0.color"),
+        ([{"filename": "ok.mp4", "size": 10, "color": "red"}], "validation_error", "files[0].color"),
     ],
 )
 def test_bad_init_requests_are_4xx_naming_the_problem(

@@ -4,6 +4,7 @@ item written in the same step as the job's completion."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from mediabatch.downloads.models import (
     StartOutcome,
 )
 from mediabatch.downloads.ports import OnData, OnPlan
+from mediabatch.errors import ValidationFailed
 
 _ACTIVE = (BatchStatus.QUEUED, BatchStatus.RUNNING)
 _COUNTER = {
@@ -47,6 +49,22 @@ class InMemoryBatches:
         assert key not in self.batches
         self.jobs[key] = {j.index: j.model_copy(deep=True) for j in jobs}
         self.batches[key] = batch.model_copy(deep=True)
+
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[BatchRecord], str | None]:
+        """Newest (last created) first; the cursor is the tenant and the last batch id returned."""
+        mine = [b for (t, _), b in reversed(self.batches.items()) if t == tenant_id]
+        if cursor:
+            owner, _, after = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+            ids = [b.batch_id for b in mine]
+            if owner != tenant_id or after not in ids:
+                raise ValidationFailed("cursor is not valid", code="invalid_cursor")
+            mine = mine[ids.index(after) + 1 :]
+        matching = [b.model_copy(deep=True) for b in mine if status is None or b.status is status]
+        page = matching[:limit]
+        more = len(matching) > limit
+        return page, base64.urlsafe_b64encode(f"{tenant_id}|{page[-1].batch_id}".encode()).decode() if more else None
 
     def get_batch(self, tenant_id: str, batch_id: str) -> BatchRecord | None:
         batch = self.batches.get((tenant_id, batch_id))
@@ -82,7 +100,9 @@ class InMemoryBatches:
         if stored.status is not JobStatus.QUEUED:
             return StartOutcome.SKIPPED
         if batch.status not in _ACTIVE or batch.stop_requested:
-            ended = self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED)
+            ended = self.finish_job(
+                job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED, error_code="not_started"
+            )
             return StartOutcome.CANCELLED if ended else StartOutcome.SKIPPED
         now = now_iso()
         stored.status, stored.started_at = JobStatus.RUNNING, now
@@ -99,6 +119,8 @@ class InMemoryBatches:
         *,
         from_status: JobStatus = JobStatus.RUNNING,
         error: str | None = None,
+        error_code: str | None = None,
+        error_detail: str | None = None,
         title: str | None = None,
         file_info: FileInfo | None = None,
         media: MediaItem | None = None,
@@ -110,6 +132,8 @@ class InMemoryBatches:
             raise RuntimeError("media item exists (the transaction would be cancelled)")
         stored.status, stored.completed_at = status, now_iso()
         stored.error = error if error is not None else stored.error
+        stored.error_code = error_code if error_code is not None else stored.error_code
+        stored.error_detail = error_detail if error_detail is not None else stored.error_detail
         stored.title = title if title is not None else stored.title
         if file_info is not None:
             stored.file_info = file_info
@@ -165,6 +189,7 @@ class InMemoryBatches:
             setattr(stored, _COUNTER[current.status], getattr(stored, _COUNTER[current.status]) - 1)
             stored.queued_jobs += 1
             current.status, current.error, current.file_info = JobStatus.QUEUED, None, None
+            current.error_code = current.error_detail = None
             current.started_at = current.completed_at = current.total_bytes = None
             current.progress_percent, current.downloaded_bytes = 0.0, 0
             self.cancel_requested.discard((job.tenant_id, job.batch_id, job.index))

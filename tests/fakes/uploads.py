@@ -3,6 +3,7 @@ stores (a completed session stays completed, a completed multipart upload is gon
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from mediabatch.catalog.models import MediaItem
-from mediabatch.errors import Conflict
+from mediabatch.errors import Conflict, ValidationFailed
 from mediabatch.uploads.models import UploadSession, UploadStatus
 from tests.fakes.catalog import InMemoryMediaItems
 
@@ -45,6 +46,25 @@ class InMemoryUploadSessions:
         if key in self.sessions:
             raise AlreadyExists(key)
         self.sessions[key] = session.model_copy(deep=True)
+
+    def list_open(
+        self, tenant_id: str, *, now_epoch: int, limit: int, cursor: str | None
+    ) -> tuple[list[UploadSession], str | None]:
+        """Newest (last created) first; the cursor is the tenant and the last upload id returned."""
+        mine = [
+            s
+            for (t, _), s in reversed(self.sessions.items())
+            if t == tenant_id and s.status is not UploadStatus.COMPLETED and s.expires_at_epoch > now_epoch
+        ]
+        if cursor:
+            owner, _, after = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+            ids = [s.upload_id for s in mine]
+            if owner != tenant_id or after not in ids:
+                raise ValidationFailed("cursor is not valid", code="invalid_cursor")
+            mine = mine[ids.index(after) + 1 :]
+        page = [s.model_copy(deep=True) for s in mine[:limit]]
+        more = len(mine) > limit
+        return page, base64.urlsafe_b64encode(f"{tenant_id}|{page[-1].upload_id}".encode()).decode() if more else None
 
     def get(self, tenant_id: str, upload_id: str) -> UploadSession | None:
         stored = self.sessions.get((tenant_id, upload_id))

@@ -214,3 +214,27 @@ def test_the_allowlist_does_not_lift_the_scheme_or_credentials_rules() -> None:
 
     refused(policy, "ftp://127.0.0.1/")
     refused(policy, "http://user:pw@media.internal/")
+
+
+@pytest.mark.parametrize("allowlist", ["127.0.0.1", "127.0.0.0/8", "::1"])
+@pytest.mark.parametrize("url", ["http://localhost:8000/a.mp4", "http://LOCALHOST/", "http://app.localhost:1/"])
+def test_localhost_is_allowed_when_a_loopback_address_is_allowlisted(allowlist: str, url: str) -> None:
+    UrlPolicy.from_allowlist(allowlist).check_url(url, resolve=False)
+
+
+def test_localhost_stays_refused_when_only_another_network_is_allowlisted() -> None:
+    error = refused(UrlPolicy.from_allowlist("10.0.0.0/8"), "http://localhost:8000/")
+
+    assert "refusing to fetch from localhost" in error.message
+
+
+def test_a_refusal_ends_with_the_hint_naming_the_refused_host() -> None:
+    local = UrlPolicy.from_allowlist("", hint='allow it with "UrlAllowlist={host}"')
+
+    assert refused(local, "http://127.0.0.1:8000/").message == (
+        'refusing to connect to 127.0.0.1: not a public address; allow it with "UrlAllowlist=127.0.0.1"'
+    )
+    assert refused(local, "http://localhost/").message == (
+        'refusing to fetch from localhost; allow it with "UrlAllowlist=127.0.0.1"'
+    )
+    assert refused(STRICT, "http://127.0.0.1/").message == "refusing to connect to 127.0.0.1: not a public address"

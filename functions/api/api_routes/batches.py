@@ -6,13 +6,14 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from api_routes.auth import current_tenant
 from api_routes.idempotency import run_idempotent
 from mediabatch import container
-from mediabatch.downloads.models import BatchDownloadRequest
-from schemas.batches import BatchOut, BatchSummaryOut
+from mediabatch.downloads.models import BatchDownloadRequest, BatchStatus
+from mediabatch.downloads.service import MAX_PAGE
+from schemas.batches import BatchListOut, BatchOut, BatchSummaryOut
 
 router = Router()
 
@@ -46,6 +47,18 @@ def create_batch(request: Annotated[BatchDownloadRequest, Body()]) -> Response[B
         body=BatchSummaryOut.model_validate(summary),
         headers={"Location": f"/api/v1/batch/{summary['batch_id']}"},
     )
+
+
+@router.get("/api/v1/batch", summary="The tenant's batches, newest first", tags=["batches"])
+def list_batches(
+    status: Annotated[BatchStatus | None, Query(description="only batches in this status")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="batches per page")] = 20,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> BatchListOut:
+    page = container.batch_download_service().list_batches(
+        current_tenant(router).tenant_id, status=status, limit=limit, cursor=cursor
+    )
+    return BatchListOut.of(page)
 
 
 @router.get("/api/v1/batch/<batch_id>", summary="A batch with its jobs", tags=["batches"])

@@ -15,8 +15,16 @@ from api_routes.idempotency import run_idempotent
 from mediabatch import container
 from mediabatch.errors import ValidationFailed
 from mediabatch.uploads.models import InitRequest
+from mediabatch.uploads.service import MAX_PAGE
 from schemas.media import MediaItemOut
-from schemas.uploads import ChunkReceiptOut, ChunkUrlOut, Envelope, UploadProgressOut, UploadSessionOut
+from schemas.uploads import (
+    ChunkReceiptOut,
+    ChunkUrlOut,
+    Envelope,
+    OpenUploadsOut,
+    UploadProgressOut,
+    UploadSessionOut,
+)
 
 router = Router()
 TAGS = ["uploads"]
@@ -58,6 +66,15 @@ def put_chunk(
         current_tenant(router).tenant_id, upload_id, non_negative(chunk_index), non_negative(offset), body
     )
     return Envelope(data=ChunkReceiptOut.of(receipt))
+
+
+@router.get("/api/v1/videos/batch/uploads", summary="Uploads not completed yet, newest first", tags=TAGS)
+def list_open_uploads(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="uploads per page")] = 20,
+    cursor: Annotated[str | None, Query(description="`nextCursor` of the previous page")] = None,
+) -> Envelope[OpenUploadsOut]:
+    page = container.upload_service().open_uploads(current_tenant(router).tenant_id, limit=limit, cursor=cursor)
+    return Envelope(data=OpenUploadsOut.of(page))
 
 
 @router.get("/api/v1/videos/batch/progress/<upload_id>", summary="Progress of one upload", tags=TAGS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mediabatch.downloads.models import BatchDetails, BatchRecord, LinkedJob
+from mediabatch.downloads.models import BatchDetails, BatchPage, BatchRecord, LinkedJob
 
 
 class BatchSummaryOut(BaseModel):
@@ -31,6 +31,35 @@ class BatchSummaryOut(BaseModel):
             queued_jobs=batch.queued_jobs,
             cancelled_jobs=batch.cancelled_jobs,
         )
+
+
+class BatchListEntryOut(BatchSummaryOut):
+    """A batch in the tenant's history: the create answer's counters, when it was created, and
+    for a show batch its feed and folder."""
+
+    created_at: str
+    show_url: str | None = Field(description="the feed or playlist of a show batch; null for a batch of URLs")
+    folder: str | None = Field(description="where a show batch's files go; null for a batch of URLs")
+
+    @classmethod
+    def of_record(cls, batch: BatchRecord) -> BatchListEntryOut:
+        return cls(
+            **BatchSummaryOut.of(batch).model_dump(),
+            created_at=batch.created_at,
+            show_url=batch.show_url,
+            folder=batch.folder,
+        )
+
+
+class BatchListOut(BaseModel):
+    """GET /api/v1/batch: the tenant's batches, newest first."""
+
+    batches: list[BatchListEntryOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: BatchPage) -> BatchListOut:
+        return cls(batches=[BatchListEntryOut.of_record(b) for b in page.batches], next_cursor=page.next_cursor)
 
 
 class ProgressOut(BaseModel):
@@ -62,7 +91,12 @@ class JobOut(BaseModel):
     title: str | None
     progress: ProgressOut
     file_info: FileInfoOut | None
-    error: str | None
+    error: str | None = Field(description="why the job failed or was cancelled, in words for people")
+    error_code: str | None = Field(
+        description="stable reason of a failure: not_found, forbidden, no_media_found, network, tls, timeout, "
+        "too_large, refused_address, ... (docs/api.md, 'Job failures')"
+    )
+    error_detail: str | None = Field(description="the source's own error text, when there is one")
     created_at: str
     started_at: str | None
     completed_at: str | None
@@ -94,6 +128,8 @@ class JobOut(BaseModel):
             ),
             file_info=file_info,
             error=job.error,
+            error_code=job.error_code,
+            error_detail=job.error_detail,
             created_at=job.created_at,
             started_at=job.started_at,
             completed_at=job.completed_at,

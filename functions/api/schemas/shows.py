@@ -69,7 +69,12 @@ class EpisodeJobOut(BaseModel):
     status: str = Field(description="queued, running, completed, failed or cancelled")
     title: str | None
     file: EpisodeFileOut | None
-    error: str | None
+    error: str | None = Field(description="why the job failed or was cancelled, in words for people")
+    error_code: str | None = Field(
+        description="stable reason of a failure: not_found, forbidden, no_media_found, network, tls, timeout, "
+        "too_large, refused_address, ... (docs/api.md, 'Job failures')"
+    )
+    error_detail: str | None = Field(description="the source's own error text, when there is one")
     created_at: str
     completed_at: str | None
 
@@ -93,6 +98,8 @@ class EpisodeJobOut(BaseModel):
             title=job.title,
             file=stored,
             error=job.error,
+            error_code=job.error_code,
+            error_detail=job.error_detail,
             created_at=job.created_at,
             completed_at=job.completed_at,
         )

@@ -3,12 +3,21 @@ seed's `{success, data}` envelope."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from mediabatch.uploads.models import ChunkReceipt, ChunkUrl, InitializedUpload, UploadProgress
+from mediabatch.clock import iso
+from mediabatch.uploads.models import (
+    ChunkReceipt,
+    ChunkUrl,
+    InitializedUpload,
+    UploadProgress,
+    UploadSession,
+    UploadSessionPage,
+)
 
 DataT = TypeVar("DataT")
 
@@ -96,6 +105,52 @@ class UploadProgressOut(_CamelModel):
             required_headers=p.required_headers,
             urls_expire_in_seconds=p.urls_expire_in_seconds,
         )
+
+
+class OpenUploadOut(_CamelModel):
+    """An upload not completed yet: what a client needs to resume it (GET /progress/{uploadId}
+    then tells which chunks are still missing)."""
+
+    upload_id: str
+    file_id: str
+    filename: str
+    size: int
+    content_type: str
+    is_chunked: bool
+    chunk_size: int
+    total_chunks: int
+    status: str = Field(description="initialized, uploading, uploaded or failed")
+    channel_id: str | None
+    created_at: str
+    expires_at: str = Field(description="after this the upload can no longer be resumed")
+
+    @classmethod
+    def of(cls, s: UploadSession) -> OpenUploadOut:
+        return cls(
+            upload_id=s.upload_id,
+            file_id=s.file_id,
+            filename=s.filename,
+            size=s.size,
+            content_type=s.content_type,
+            is_chunked=s.is_chunked,
+            chunk_size=s.chunk_size,
+            total_chunks=s.total_chunks,
+            status=s.status.value,
+            channel_id=s.channel_id,
+            created_at=s.created_at,
+            expires_at=iso(datetime.fromtimestamp(s.expires_at_epoch, UTC)),
+        )
+
+
+class OpenUploadsOut(_CamelModel):
+    """GET /api/v1/videos/batch/uploads (inside the envelope): open uploads, newest first."""
+
+    uploads: list[OpenUploadOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: UploadSessionPage) -> OpenUploadsOut:
+        return cls(uploads=[OpenUploadOut.of(s) for s in page.sessions], next_cursor=page.next_cursor)
 
 
 class ChunkUrlOut(_CamelModel):

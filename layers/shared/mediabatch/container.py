@@ -47,6 +47,11 @@ from mediabatch.webhooks.fanout import WebhookFanOut
 from mediabatch.webhooks.models import RetryBackoff
 from mediabatch.webhooks.subscriptions import WebhookSubscriptionService
 
+# How a refused host is allowed on the local cloud (its parameter UrlAllowlist, template.yaml).
+LOCAL_ALLOWLIST_HINT = (
+    'to allow it on the local cloud, start it with LOCALCLOUD_PARAMETER_OVERRIDES="UrlAllowlist={host}"'
+)
+
 
 def settings() -> Settings:
     return get_settings()
@@ -61,7 +66,8 @@ def aws(service: str) -> Any:
 # ---------------------------------------------------------------------- adapters
 @lru_cache(maxsize=1)
 def url_policy() -> UrlPolicy:
-    return UrlPolicy.from_allowlist(settings().url_allowlist)
+    s = settings()
+    return UrlPolicy.from_allowlist(s.url_allowlist, hint=LOCAL_ALLOWLIST_HINT if s.local_mode else "")
 
 
 @lru_cache(maxsize=1)

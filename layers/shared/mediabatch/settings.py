@@ -26,6 +26,8 @@ class Settings(BaseModel):
     ffmpeg_path: str = "ffmpeg"
     ffprobe_path: str = "ffprobe"
     url_allowlist: str = Field("", description="comma-separated hosts/CIDRs exempt from the SSRF guard")
+    # Running on the local cloud (it sets MEDIABATCH_LOCAL=1): refusals say how to allow a host there.
+    local_mode: bool = False
     aws_endpoint_url: str | None = None
     aws_region: str = "us-east-1"
     presign_ttl_seconds: int = 3600
@@ -57,6 +59,7 @@ class Settings(BaseModel):
             ffmpeg_path=e.get("FFMPEG_PATH", "ffmpeg"),
             ffprobe_path=e.get("FFPROBE_PATH", "ffprobe"),
             url_allowlist=e.get("MEDIABATCH_URL_ALLOWLIST", ""),
+            local_mode=e.get("MEDIABATCH_LOCAL", "") in ("1", "true"),
             aws_endpoint_url=e.get("AWS_ENDPOINT_URL") or None,
             aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
             presign_ttl_seconds=int(e.get("MEDIABATCH_PRESIGN_TTL_SECONDS", "3600")),

@@ -30,17 +30,21 @@ _ALWAYS_BLOCKED = [
     ipaddress.ip_network("64:ff9b:1::/48"),
     ipaddress.ip_network("2002::/16"),
 ]
+_LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
 
 
 @dataclass(frozen=True)
 class UrlPolicy:
-    """Hosts and networks exempt from the guard (MEDIABATCH_URL_ALLOWLIST)."""
+    """Hosts and networks exempt from the guard (MEDIABATCH_URL_ALLOWLIST). `hint`, when set,
+    ends every refusal: how to allow the host (the local cloud names its setting); `{host}` in
+    it becomes the refused host."""
 
     allowed_hosts: frozenset[str] = frozenset()
     allowed_networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    hint: str = ""
 
     @classmethod
-    def from_allowlist(cls, allowlist: str) -> UrlPolicy:
+    def from_allowlist(cls, allowlist: str, *, hint: str = "") -> UrlPolicy:
         hosts: set[str] = set()
         networks: list[IPNetwork] = []
         for raw in allowlist.split(","):
@@ -51,7 +55,7 @@ class UrlPolicy:
                 networks.append(ipaddress.ip_network(entry, strict=False))
             except ValueError:
                 hosts.add(entry)
-        return cls(frozenset(hosts), tuple(networks))
+        return cls(frozenset(hosts), tuple(networks), hint)
 
     def is_address_allowed(self, address: str) -> bool:
         ip = _parse_ip(address)
@@ -71,7 +75,7 @@ class UrlPolicy:
             # The message names the host only: echoing what an internal name resolves to would
             # let callers map private networks. The address stays in `details` for logs.
             raise UnsafeUrl(
-                f"refusing to connect to {host}: not a public address",
+                f"refusing to connect to {host}: not a public address{self._hint_for(host)}",
                 details={"host": host, "address": address},
             )
 
@@ -91,9 +95,7 @@ class UrlPolicy:
         if literal is not None:
             self.check_address(host, str(literal))
             return
-        if host.lower() in ("localhost", "metadata.google.internal") or host.lower().endswith(".localhost"):
-            raise UnsafeUrl(f"refusing to fetch from {host}", details={"host": host})
-        if not resolve:
+        if self._check_special_name(host) or not resolve:
             return
         try:
             infos = socket.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80))
@@ -101,6 +103,31 @@ class UrlPolicy:
             raise UnsafeUrl(f"cannot resolve host {host}", details={"host": host}) from exc
         for info in infos:
             self.check_address(host, str(info[4][0]))
+
+    def _check_special_name(self, host: str) -> bool:
+        """True if `host` is localhost and allowed (localhost is loopback by definition, RFC 6761;
+        the connect guard still checks every address it resolves to); raises UnsafeUrl for
+        localhost and metadata names otherwise; False for any other name."""
+        if _is_localhost(host) and self.loopback_allowed:
+            return True
+        if _is_localhost(host) or host.lower() == "metadata.google.internal":
+            raise UnsafeUrl(f"refusing to fetch from {host}{self._hint_for(host)}", details={"host": host})
+        return False
+
+    @property
+    def loopback_allowed(self) -> bool:
+        """127.0.0.1 or ::1 is allowlisted: `localhost` may be fetched too."""
+        return any(ip in net for net in self.allowed_networks for ip in _LOOPBACK)
+
+    def _hint_for(self, host: str) -> str:
+        if not self.hint:
+            return ""
+        return "; " + self.hint.replace("{host}", "127.0.0.1" if _is_localhost(host) else host.strip("[]"))
+
+
+def _is_localhost(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def _parse_ip(text: str) -> IPAddress | None:

@@ -59,6 +59,6 @@ def test_a_batch_reads_with_its_jobs_progress_files_and_links(world: World) -> N
     }
     assert running["status"] == "running" and running["file_info"] is None and running["started_at"]
     assert set(running) == {
-        "job_id", "url", "status", "title", "progress", "file_info", "error", "created_at", "started_at",
-        "completed_at",
+        "job_id", "url", "status", "title", "progress", "file_info", "error", "error_code", "error_detail",
+        "created_at", "started_at", "completed_at",
     }  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mediabatch.downloads.failures import FailureCode, JobFailure
 from mediabatch.downloads.models import (
     NOT_STARTED,
     BatchRecord,
@@ -155,6 +156,16 @@ def test_a_batch_where_nothing_succeeded_ends_failed_even_when_errors_are_ignore
     assert world.events.types() == ["job.failed", "batch.failed"]
 
 
+def test_a_failed_download_records_its_code_and_the_sources_detail(world: World) -> None:
+    batch = world.create(URL_1)
+    failure = JobFailure.of(FailureCode.NOT_FOUND, "HTTP Error 404: Not Found", reason="HTTP 404 Not Found")
+
+    world.runner(FakeDownloader(error=DownloadFailed(failure))).run(TENANT, batch.batch_id, job_id(batch), plenty)
+
+    job = stored_job(world, batch)
+    assert (job.error, job.error_code, job.error_detail) == (failure.message, "not_found", "HTTP Error 404: Not Found")
+
+
 def test_a_timed_out_download_says_after_how_long(world: World) -> None:
     batch = world.create(URL_1)
 
@@ -162,6 +173,7 @@ def test_a_timed_out_download_says_after_how_long(world: World) -> None:
 
     # The budget is what the Lambda has left less the safety margin (100 - 30).
     assert result.error == "timed out after 70 s" and stored_job(world, batch).error == "timed out after 70 s"
+    assert stored_job(world, batch).error_code == "timeout"
 
 
 def test_a_bug_in_one_job_becomes_a_failed_job_not_a_crash(world: World) -> None:
@@ -170,7 +182,7 @@ def test_a_bug_in_one_job_becomes_a_failed_job_not_a_crash(world: World) -> None
     result = world.runner(FakeDownloader(error=KeyError("boom"))).run(TENANT, batch.batch_id, job_id(batch), plenty)
 
     assert result.status == "failed" and result.error == "internal error (logged); please retry"
-    assert stored_job(world, batch).status is JobStatus.FAILED
+    assert stored_job(world, batch).status is JobStatus.FAILED and stored_job(world, batch).error_code == "internal"
 
 
 def test_stop_on_error_stops_the_batch_at_the_first_failure(world: World) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mediabatch.downloads.events import batch_event_detail, job_event_detail
+from mediabatch.downloads.failures import FailureCode
 from mediabatch.downloads.models import BatchRecord, BatchStatus, JobRecord, JobStatus
 from mediabatch.downloads.ports import BatchRepository, EventPublisher
 
@@ -69,7 +70,7 @@ class BatchFinalizer:
         found = self._store.get_batch_with_jobs(tenant_id, batch_id)
         for job in found[1] if found else []:
             if job.status is JobStatus.QUEUED and self._store.finish_job(
-                job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason
+                job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason, error_code=FailureCode.INTERNAL.value
             ):
                 self.announce_job(job, JobStatus.FAILED, reason)
         return self.finalize_if_done(tenant_id, batch_id, repair=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mediabatch.downloads.failures import FailureCode, JobFailure
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
     NOT_STARTED,
@@ -52,8 +53,12 @@ class JobRun:
 @dataclass
 class _Attempt:
     status: JobStatus = JobStatus.FAILED
-    error: str | None = None
+    failure: JobFailure | None = None
     stored: StoredFile | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure else None
 
 
 class DownloadJobRunner:
@@ -98,9 +103,10 @@ class DownloadJobRunner:
         message = f"job crashed: {error}"
         if batch.options.stop_on_error:
             self._store.request_stop(tenant_id, batch_id)
-        recorded = self._store.finish_job(job, JobStatus.FAILED, error=message) or self._store.finish_job(
-            job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message
-        )
+        code = FailureCode.CRASHED.value
+        recorded = self._store.finish_job(
+            job, JobStatus.FAILED, error=message, error_code=code
+        ) or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message, error_code=code)
         if recorded:
             self._finalizer.announce_job(job, JobStatus.FAILED, message)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
@@ -126,14 +132,14 @@ class DownloadJobRunner:
             )
             attempt = _Attempt(JobStatus.COMPLETED, stored=transfer.complete(result))
         except JobCancelled:
-            attempt = _Attempt(JobStatus.CANCELLED, "cancelled")
+            attempt = _Attempt(JobStatus.CANCELLED, JobFailure.of(FailureCode.CANCELLED))
         except JobTimedOut:
-            attempt.error = f"timed out after {int(budget)} s"
+            attempt.failure = JobFailure.with_message(FailureCode.TIMEOUT, f"timed out after {int(budget)} s")
         except DownloadFailed as exc:
-            attempt.error = str(exc)
+            attempt.failure = exc.failure
         except Exception:  # one job's bug must never take the batch down
             logger.exception("job %s crashed", job.job_id)
-            attempt.error = "internal error (logged); please retry"
+            attempt.failure = JobFailure.of(FailureCode.INTERNAL)
         finally:
             if attempt.status is not JobStatus.COMPLETED:
                 transfer.abort()
@@ -144,11 +150,13 @@ class DownloadJobRunner:
         if attempt.status is JobStatus.FAILED and batch.options.stop_on_error:
             # Before the job counts as finished, so no finaliser can see it failed but not stopped.
             self._store.request_stop(batch.tenant_id, batch.batch_id)
-        stored = attempt.stored
+        stored, failure = attempt.stored, attempt.failure
         if self._store.finish_job(
             job,
             attempt.status,
             error=attempt.error,
+            error_code=failure.code.value if failure else None,
+            error_detail=failure.detail if failure else None,
             title=stored.title if stored else None,
             file_info=stored.file_info if stored else None,
             media=stored.media if stored else None,

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mediabatch.clock import parse_iso, utc_now
+from mediabatch.downloads.failures import FailureCode, JobFailure
 from mediabatch.paths import DEFAULT_PATH_TEMPLATE
 
 MAX_URLS = 100
@@ -99,7 +100,11 @@ class JobRecord(BaseModel):
     downloaded_bytes: int = 0
     total_bytes: int | None = None
     file_info: FileInfo | None = None
+    # Why it failed (or was cancelled): `error` in the product's words, `error_code` stable
+    # (downloads/failures.py), `error_detail` the source's own text when there is one.
     error: str | None = None
+    error_code: str | None = None
+    error_detail: str | None = None
     created_at: str
     started_at: str | None = None
     completed_at: str | None = None
@@ -170,6 +175,14 @@ class LinkedJob:
 
 
 @dataclass(frozen=True)
+class BatchPage:
+    """One page of a tenant's batches, newest first; `next_cursor` None on the last page."""
+
+    batches: list[BatchRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
 class BatchDetails:
     """A batch as its owner reads it: the record, its jobs in order, and how long it has run."""
 
@@ -218,4 +231,11 @@ class JobTimedOut(Exception):
 
 
 class DownloadFailed(Exception):
-    """The URL could not be downloaded; `str()` is a message fit for users."""
+    """The URL could not be downloaded; `str()` is a message fit for users, `failure` says why
+    with a stable code (a bare message is a failure of code `download_failed`)."""
+
+    def __init__(self, failure: JobFailure | str) -> None:
+        if isinstance(failure, str):
+            failure = JobFailure.with_message(FailureCode.DOWNLOAD_FAILED, failure)
+        super().__init__(failure.message)
+        self.failure = failure

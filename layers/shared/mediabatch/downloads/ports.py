@@ -29,6 +29,14 @@ class BatchRepository(Protocol):
 
     def get_batch(self, tenant_id: str, batch_id: str) -> BatchRecord | None: ...
 
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[BatchRecord], str | None]:
+        """The tenant's batches newest first (only those in `status` if given), at most `limit`,
+        and the opaque cursor of the next page (None on the last). A cursor of another tenant
+        raises ValidationFailed (code `invalid_cursor`)."""
+        ...
+
     def get_batch_with_jobs(self, tenant_id: str, batch_id: str) -> tuple[BatchRecord, list[JobRecord]] | None:
         """The batch and its jobs in index order; None if the batch does not exist."""
         ...
@@ -48,11 +56,14 @@ class BatchRepository(Protocol):
         *,
         from_status: JobStatus = JobStatus.RUNNING,
         error: str | None = None,
+        error_code: str | None = None,
+        error_detail: str | None = None,
         title: str | None = None,
         file_info: FileInfo | None = None,
         media: MediaItem | None = None,
     ) -> bool:
-        """Move a job from `from_status` to a terminal status; False if it was not in
+        """Move a job from `from_status` to a terminal status (`error`, `error_code` and
+        `error_detail` say why it failed or was cancelled); False if it was not in
         `from_status` any more. `media`, the catalog item of the stored file, is written in the
         same atomic step: the job is completed if and only if its file is in the catalog."""
         ...

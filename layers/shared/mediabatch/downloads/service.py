@@ -8,10 +8,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediabatch.clock import now_iso
+from mediabatch.downloads.failures import FailureCode
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
     BatchDetails,
     BatchDownloadRequest,
+    BatchPage,
     BatchRecord,
     BatchStatus,
     JobRecord,
@@ -25,6 +27,9 @@ from mediabatch.errors import NotFound, UnsafeUrl, ValidationFailed
 from mediabatch.paths import validate_path_template
 
 BATCH_ID = re.compile(r"batch_[0-9a-f]{16}")
+
+
+MAX_PAGE = 100
 
 
 def new_batch_id() -> str:
@@ -92,11 +97,27 @@ class BatchDownloadService:
             ):
                 for job in jobs:
                     self._store.finish_job(
-                        job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error="the batch could not be started"
+                        job,
+                        JobStatus.FAILED,
+                        from_status=JobStatus.QUEUED,
+                        error="the batch could not be started",
+                        error_code=FailureCode.INTERNAL.value,
                     )
                 self._finalizer.announce_pending(tenant_id, batch_id)
             raise
         return batch
+
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None = None, limit: int = 20, cursor: str | None = None
+    ) -> BatchPage:
+        """The tenant's batches, newest first: how a lost batch_id is found again."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValidationFailed(
+                f"limit must be between 1 and {MAX_PAGE}",
+                details=[{"field": "limit", "message": f"between 1 and {MAX_PAGE}"}],
+            )
+        batches, next_cursor = self._store.list_batches(tenant_id, status=status, limit=limit, cursor=cursor)
+        return BatchPage(batches, next_cursor)
 
     def get(self, tenant_id: str, batch_id: str) -> BatchDetails:
         batch, jobs = self._find(tenant_id, batch_id)
@@ -114,7 +135,11 @@ class BatchDownloadService:
             refreshed = self._store.get_batch_with_jobs(tenant_id, batch_id)
             for job in refreshed[1] if refreshed else []:
                 if job.status is JobStatus.QUEUED and self._store.finish_job(
-                    job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error="cancelled before it started"
+                    job,
+                    JobStatus.CANCELLED,
+                    from_status=JobStatus.QUEUED,
+                    error="cancelled before it started",
+                    error_code=FailureCode.CANCELLED.value,
                 ):
                     self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
                 else:

@@ -11,6 +11,7 @@ from typing import Any
 
 from mediabatch.catalog.models import MediaItem, ProcessingState
 from mediabatch.catalog.service import build_item
+from mediabatch.downloads.failures import FailureCode, JobFailure
 from mediabatch.downloads.models import BatchRecord, DownloadFailed, DownloadResult, FileInfo, JobRecord, Subtitle
 from mediabatch.downloads.ports import MediaFileStorage, ProgressiveUpload, StorageKeyRegistry
 from mediabatch.media_types import guess_content_type
@@ -148,4 +149,6 @@ class JobFileTransfer:
                 self._relative = candidate
                 return candidate
             candidate = with_suffix(relative, str(attempt + 1))
-        raise DownloadFailed("could not find a free storage path for this file")
+        raise DownloadFailed(
+            JobFailure.with_message(FailureCode.INTERNAL, "could not find a free storage path for this file; retry")
+        )

@@ -111,6 +111,14 @@ class UploadProgress:
 
 
 @dataclass(frozen=True)
+class UploadSessionPage:
+    """A page of a tenant's open uploads, newest first; `next_cursor` None on the last page."""
+
+    sessions: list[UploadSession]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
 class ChunkReceipt:
     """What the server-side chunk path received of a chunk so far."""
 

@@ -15,6 +15,14 @@ class UploadSessionRepository(Protocol):
 
     def get(self, tenant_id: str, upload_id: str) -> UploadSession | None: ...
 
+    def list_open(
+        self, tenant_id: str, *, now_epoch: int, limit: int, cursor: str | None
+    ) -> tuple[list[UploadSession], str | None]:
+        """The tenant's sessions not completed and not expired at `now_epoch`, newest first, at
+        most `limit`, and the opaque cursor of the next page (None on the last). A cursor of
+        another tenant raises ValidationFailed (code `invalid_cursor`)."""
+        ...
+
     def record_reconciliation(
         self,
         session: UploadSession,

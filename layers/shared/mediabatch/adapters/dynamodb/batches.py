@@ -1,7 +1,9 @@
 """Batch and job state in DynamoDB.
 
 One partition per batch (`TENANT#t#BATCH#b`): the batch item (sk `BATCH`) holds the counters,
-job items (sk `JOB#000`) hold per-job state, so one Query reads a whole batch. Every state
+job items (sk `JOB#000`) hold per-job state, so one Query reads a whole batch. The batch item is
+also in the `ByFolder` index (`gsi1pk = TENANT#t#BATCHES`, `gsi1sk = created_at#stamp#id`): a
+tenant's batches, newest first. Every state
 change is a conditional write; a job transition and its counter change commit together in one
 transaction, so counters never drift from the jobs they count.
 """
@@ -14,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.index_pages import IndexFilter, newest_first
 from mediabatch.adapters.dynamodb.media_items import media_put_request
 from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import now_iso
@@ -45,6 +48,10 @@ def batch_pk(tenant_id: str, batch_id: str) -> str:
     return f"TENANT#{tenant_id}#BATCH#{batch_id}"
 
 
+def batches_index_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#BATCHES"
+
+
 def job_sk(index: int) -> str:
     return f"JOB#{index:03d}"
 
@@ -73,11 +80,27 @@ class BatchTable:
                 time.sleep(0.05 * 2**attempt)
             else:
                 raise RuntimeError("DynamoDB kept returning unprocessed items")
+        listed = {
+            "gsi1pk": batches_index_pk(batch.tenant_id),
+            # created_at has whole seconds: the write time orders batches created within one.
+            "gsi1sk": f"{batch.created_at}#{time.time_ns():020d}#{batch.batch_id}",
+        }
         self._ddb.put_item(
             TableName=self._table,
-            Item=to_item({"pk": pk, "sk": "BATCH", **batch.model_dump(mode="json")}),
+            Item=to_item({"pk": pk, "sk": "BATCH", **listed, **batch.model_dump(mode="json")}),
             ConditionExpression="attribute_not_exists(pk)",
         )
+
+    def list_batches(
+        self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None
+    ) -> tuple[list[BatchRecord], str | None]:
+        where = None
+        if status is not None:
+            where = IndexFilter("#s = :status", {"#s": "status"}, {":status": value(status.value)})
+        items, next_cursor = newest_first(
+            self._ddb, self._table, batches_index_pk(tenant_id), limit=limit, cursor=cursor, where=where
+        )
+        return [_batch(i) for i in items], next_cursor
 
     def get_batch(self, tenant_id: str, batch_id: str) -> BatchRecord | None:
         item = self._ddb.get_item(
@@ -175,7 +198,9 @@ class BatchTable:
             # The batch refuses new starts (cancelled or stopped): this job ends cancelled.
             return (
                 StartOutcome.CANCELLED
-                if self.finish_job(job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED)
+                if self.finish_job(
+                    job, JobStatus.CANCELLED, from_status=JobStatus.QUEUED, error=NOT_STARTED, error_code="not_started"
+                )
                 else StartOutcome.SKIPPED
             )
         return StartOutcome.STARTED
@@ -187,6 +212,8 @@ class BatchTable:
         *,
         from_status: JobStatus = JobStatus.RUNNING,
         error: str | None = None,
+        error_code: str | None = None,
+        error_detail: str | None = None,
         title: str | None = None,
         file_info: FileInfo | None = None,
         media: MediaItem | None = None,
@@ -194,7 +221,13 @@ class BatchTable:
         """Move a job to a terminal status and its counters with it, and put `media` (the
         catalog item of the job's file) in the same transaction; False if the job was not in
         `from_status` any more (someone else finished it first)."""
-        fields: dict[str, Any] = {"error": error, "title": title, "completed_at": now_iso()}
+        fields: dict[str, Any] = {
+            "error": error,
+            "error_code": error_code,
+            "error_detail": error_detail,
+            "title": title,
+            "completed_at": now_iso(),
+        }
         if file_info is not None:
             fields.update(
                 file_info=file_info.model_dump(),
@@ -374,7 +407,8 @@ class BatchTable:
                 "TableName": self._table,
                 "Key": {"pk": value(batch_pk(job.tenant_id, job.batch_id)), "sk": value(job_sk(job.index))},
                 "UpdateExpression": "SET #s = :queued, progress_percent = :zero, downloaded_bytes = :zero "
-                "REMOVE #e, started_at, completed_at, total_bytes, file_info, cancel_requested",
+                "REMOVE #e, error_code, error_detail, started_at, completed_at, total_bytes, file_info, "
+                "cancel_requested",
                 "ConditionExpression": "#s = :was",
                 "ExpressionAttributeNames": {"#s": "status", "#e": "error"},
                 "ExpressionAttributeValues": {

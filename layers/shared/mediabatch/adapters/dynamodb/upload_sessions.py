@@ -1,13 +1,17 @@
-"""Upload sessions and server-side chunk pieces in DynamoDB (partition `TENANT#t#UPLOAD#id`)."""
+"""Upload sessions and server-side chunk pieces in DynamoDB (partition `TENANT#t#UPLOAD#id`).
+An open session is also in the `ByFolder` index (`gsi1pk = TENANT#t#UPLOADS`, `gsi1sk =
+created_at#stamp#id`); completing it takes it out, so the index holds only uploads to resume."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.index_pages import IndexFilter, newest_first
 from mediabatch.adapters.dynamodb.media_items import media_put_request
 from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import iso, now_iso, utc_now
@@ -18,6 +22,10 @@ COMPOSE_LEASE_SECONDS = 120
 
 def upload_pk(tenant_id: str, upload_id: str) -> str:
     return f"TENANT#{tenant_id}#UPLOAD#{upload_id}"
+
+
+def uploads_index_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}#UPLOADS"
 
 
 class UploadSessionTable:
@@ -35,6 +43,9 @@ class UploadSessionTable:
                 {
                     "pk": upload_pk(session.tenant_id, session.upload_id),
                     "sk": "SESSION",
+                    "gsi1pk": uploads_index_pk(session.tenant_id),
+                    # created_at has whole seconds: the write time orders sessions opened within one.
+                    "gsi1sk": f"{session.created_at}#{time.time_ns():020d}#{session.upload_id}",
                     **session.model_dump(mode="json"),
                 }
             ),
@@ -46,6 +57,19 @@ class UploadSessionTable:
             "Item"
         )
         return UploadSession.model_validate(from_item(item)) if item else None
+
+    def list_open(
+        self, tenant_id: str, *, now_epoch: int, limit: int, cursor: str | None
+    ) -> tuple[list[UploadSession], str | None]:
+        where = IndexFilter(
+            "#s <> :completed AND expires_at_epoch > :now",
+            {"#s": "status"},
+            {":completed": value(UploadStatus.COMPLETED.value), ":now": value(now_epoch)},
+        )
+        items, next_cursor = newest_first(
+            self._ddb, self._table, uploads_index_pk(tenant_id), limit=limit, cursor=cursor, where=where
+        )
+        return [UploadSession.model_validate(from_item(i)) for i in items], next_cursor
 
     def record_reconciliation(
         self,
@@ -99,7 +123,8 @@ class UploadSessionTable:
                             "TableName": self._table,
                             "Key": self._key(session.tenant_id, session.upload_id),
                             "UpdateExpression": "SET #s = :completed, media_id = :m, updated_at = :now, "
-                            "completed_count = :c, uploaded_bytes = :b, failed_chunks = :none",
+                            "completed_count = :c, uploaded_bytes = :b, failed_chunks = :none "
+                            "REMOVE gsi1pk, gsi1sk",
                             "ConditionExpression": "#s <> :completed",
                             "ExpressionAttributeNames": {"#s": "status"},
                             "ExpressionAttributeValues": {

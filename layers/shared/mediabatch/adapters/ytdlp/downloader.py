@@ -3,7 +3,6 @@ every socket checked against the SSRF policy (redirects and HLS segments include
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from pathlib import Path
@@ -14,6 +13,8 @@ from yt_dlp.networking import _helper as ytdlp_net_helper
 from yt_dlp.postprocessor import FFmpegVideoRemuxerPP
 from yt_dlp.utils import DownloadCancelled
 
+from mediabatch.adapters.ytdlp.failures import clean, failure_from_guard, failure_from_text
+from mediabatch.downloads.failures import FailureCode, JobFailure
 from mediabatch.downloads.models import (
     DownloadFailed,
     DownloadResult,
@@ -27,7 +28,6 @@ from mediabatch.errors import UnsafeUrl
 from mediabatch.urlguard import UrlPolicy
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "m3u8_native", "m3u8", "http_dash_segments"})
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 # yt-dlp lets only its own DownloadCancelled through its retry and error handling untouched:
@@ -140,7 +140,7 @@ class _QuietLogger:
         pass
 
     def error(self, msg: str) -> None:
-        self.last_error = _clean(msg)
+        self.last_error = clean(msg)
 
 
 def is_audio_only(info: dict[str, Any]) -> bool:
@@ -157,10 +157,6 @@ def _streamable(info: dict[str, Any], spec: DownloadSpec) -> bool:
         and info.get("protocol") in ("http", "https")
         and (spec.quality == "audio" or info.get("ext") == spec.video_format or is_audio_only(info))
     )
-
-
-def _clean(message: str) -> str:
-    return _ANSI.sub("", message).removeprefix("ERROR: ").strip()
 
 
 class YtDlpDownloader:
@@ -197,7 +193,7 @@ class YtDlpDownloader:
         try:
             self._policy.check_url(spec.url)
         except UnsafeUrl as exc:
-            raise DownloadFailed(exc.message) from exc
+            raise DownloadFailed(failure_from_guard(exc.message)) from exc
         logger = _QuietLogger()
         final_paths: list[str] = []
         hook = _ProgressHook(on_progress, on_data, deadline, self._max_bytes, self._interval, logger)
@@ -220,14 +216,14 @@ class YtDlpDownloader:
             raise stopped from exc
         except yt_dlp.utils.YoutubeDLError as exc:
             raise DownloadFailed(
-                self._too_large if logger.too_large else logger.last_error or _clean(str(exc))
+                self._too_large if logger.too_large else failure_from_text(logger.last_error or str(exc))
             ) from exc
         return self._result(info, final_paths, logger)
 
     # ------------------------------------------------------------------ internals
     @property
-    def _too_large(self) -> str:
-        return f"file is larger than the limit of {self._max_bytes} bytes"
+    def _too_large(self) -> JobFailure:
+        return JobFailure.of(FailureCode.TOO_LARGE, limit=self._max_bytes)
 
     def _options(
         self, spec: DownloadSpec, work_dir: Path, logger: _QuietLogger, hook: _ProgressHook, final_paths: list[str]
@@ -267,14 +263,17 @@ class YtDlpDownloader:
         file over an allowed protocol within the size limit."""
         info: dict[str, Any] | None = ydl.extract_info(spec.url, download=False)
         if info is None:
-            raise DownloadFailed(logger.last_error or "nothing to download at this URL")
+            if logger.last_error:
+                raise DownloadFailed(failure_from_text(logger.last_error))
+            raise DownloadFailed(JobFailure.of(FailureCode.NO_MEDIA_FOUND))
         if info.get("_type") in ("playlist", "multi_video") or info.get("entries") is not None:
-            raise DownloadFailed("this URL is a playlist; submit its entries as separate URLs")
+            raise DownloadFailed(JobFailure.of(FailureCode.PLAYLIST))
         if info.get("is_live") or info.get("live_status") in ("is_live", "is_upcoming", "post_live"):
-            raise DownloadFailed("live streams are not supported; submit a recorded video")
+            raise DownloadFailed(JobFailure.of(FailureCode.LIVE_STREAM))
         for fmt in info.get("requested_formats") or [info]:
             if fmt.get("protocol", "https") not in ALLOWED_PROTOCOLS:
-                raise DownloadFailed(f"unsupported protocol {fmt.get('protocol')!r}")
+                detail = f"protocol {fmt.get('protocol')!r}"
+                raise DownloadFailed(JobFailure.of(FailureCode.UNSUPPORTED_PROTOCOL, detail))
         known_size = info.get("filesize") or info.get("filesize_approx")
         if known_size and known_size > self._max_bytes:
             raise DownloadFailed(self._too_large)
@@ -284,7 +283,7 @@ class YtDlpDownloader:
         """The domain error for a download that yt-dlp reports as cancelled (`exc` itself when
         yt-dlp stopped for a reason of its own)."""
         if isinstance(exc, UnsafeDownloader):
-            return DownloadFailed(UnsafeDownloader.msg)
+            return DownloadFailed(JobFailure.of(FailureCode.UNSUPPORTED_PROTOCOL, UnsafeDownloader.msg))
         if logger.too_large:
             return DownloadFailed(self._too_large)
         if isinstance(exc, _TimedOut):
@@ -298,9 +297,9 @@ class YtDlpDownloader:
         if logger.too_large:
             raise DownloadFailed(self._too_large)
         if logger.last_error and not final_paths:
-            raise DownloadFailed(logger.last_error)
+            raise DownloadFailed(failure_from_text(logger.last_error))
         if not final_paths or not Path(final_paths[-1]).exists():
-            raise DownloadFailed("the download produced no file")
+            raise DownloadFailed(JobFailure.with_message(FailureCode.DOWNLOAD_FAILED, "the download produced no file"))
         subtitles = {
             lang: Path(sub["filepath"])
             for lang, sub in (info.get("requested_subtitles") or {}).items()
