@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 import openapi_document
-from api_routes import auth, batches, health, media, uploads, webhooks
+from api_routes import auth, batches, documents, health, media, uploads, webhooks
 from api_routes.errors import error_response, status_for
 from mediabatch.errors import DomainError
 
@@ -34,6 +34,7 @@ app.include_router(batches.router)
 app.include_router(webhooks.router)
 app.include_router(uploads.router)
 app.include_router(media.router)
+app.include_router(documents.router)
 openapi_document.register(app)
 
 
