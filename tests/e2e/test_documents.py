@@ -59,6 +59,13 @@ def search(api: Api, collection: str, query: str, n: int = 5) -> list[dict[str, 
     return list(response.json()["results"])
 
 
+PDF = b"%PDF-1.4 x"
+
+
+def invalid(name: str) -> str:
+    return f"File '{name}' has invalid type. Allowed types: PDF, PPTX"
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -199,11 +206,11 @@ def test_reingesting_replaces_the_chunks_of_a_document(api: Api) -> None:
 @pytest.mark.parametrize(
     ("named", "detail"),
     [
-        ([("a.pdf", b"%PDF-1.4 x")], "Minimum 2 files required for batch upload"),
-        ([(f"f{i}.pdf", b"%PDF-1.4 x") for i in range(11)], "Maximum 10 files allowed per batch"),
-        ([("a.pdf", b"%PDF-1.4 x"), ("document.txt", b"hello")], "File 'document.txt' has invalid type. Allowed types: PDF, PPTX"),
-        ([("a.pdf", b"%PDF-1.4 x"), ("fake.pdf", b"not a pdf at all")], "File 'fake.pdf' has invalid type. Allowed types: PDF, PPTX"),
-        ([("a.pdf", b"%PDF-1.4 x"), ("zip.pptx", b"PK\x03\x04 not a deck")], "File 'zip.pptx' has invalid type. Allowed types: PDF, PPTX"),
+        ([("a.pdf", PDF)], "Minimum 2 files required for batch upload"),
+        ([(f"f{i}.pdf", PDF) for i in range(11)], "Maximum 10 files allowed per batch"),
+        ([("a.pdf", PDF), ("document.txt", b"hello")], invalid("document.txt")),
+        ([("a.pdf", PDF), ("fake.pdf", b"not a pdf at all")], invalid("fake.pdf")),
+        ([("a.pdf", PDF), ("zip.pptx", b"PK\x03\x04 not a deck")], invalid("zip.pptx")),
     ],
 )  # fmt: skip
 def test_multipart_validation_answers_the_seeds_detail(api: Api, named: list[tuple[str, bytes]], detail: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, ValidationError
 
 from api_routes.auth import current_tenant
@@ -48,9 +49,13 @@ from schemas.documents import (
 router = Router()
 TAGS = ["documents"]
 M = TypeVar("M", bound=BaseModel)
-_ERRORS = {
+_ERRORS: dict[int, OpenAPIResponse] = {
     400: {"description": "Invalid request", "content": {"application/json": {"model": DetailOut}}},
     404: {"description": "Not found (or another tenant's)", "content": {"application/json": {"model": DetailOut}}},
+}
+_CREATE_ERRORS: dict[int, OpenAPIResponse] = {
+    **_ERRORS,
+    500: {"description": "Error creating batch job: ...", "content": {"application/json": {"model": DetailOut}}},
 }
 
 
@@ -148,7 +153,7 @@ def create_job(scope: str, files: list[IncomingFile], collection_name: str | Non
     tags=TAGS,
     responses={
         202: {"description": "Accepted", "content": {"application/json": {"model": StartEmbeddingOut}}},
-        **_ERRORS,
+        **_CREATE_ERRORS,
     },
 )
 def start_embedding() -> Response[str]:
@@ -163,7 +168,10 @@ def start_embedding() -> Response[str]:
     "/api/start-embedding-batch",
     summary="Embed 2-10 PDF or PPTX files into one collection (multipart: files, collection_name)",
     tags=TAGS,
-    responses={202: {"description": "Accepted", "content": {"application/json": {"model": StartBatchOut}}}, **_ERRORS},
+    responses={
+        202: {"description": "Accepted", "content": {"application/json": {"model": StartBatchOut}}},
+        **_CREATE_ERRORS,
+    },
 )
 def start_embedding_batch() -> Response[str]:
     parts = form_parts()
@@ -184,7 +192,10 @@ def json_body(model: type[M]) -> M:
     "/api/embedding-uploads",
     summary="Open a document job whose files are PUT straight to storage (files past the 10 MB request limit)",
     tags=TAGS,
-    responses={201: {"description": "Created", "content": {"application/json": {"model": PresignedJobOut}}}, **_ERRORS},
+    responses={
+        201: {"description": "Created", "content": {"application/json": {"model": PresignedJobOut}}},
+        **_CREATE_ERRORS,
+    },
 )
 def init_embedding_uploads() -> Response[str]:
     request = json_body(PresignIn)
@@ -211,7 +222,10 @@ def init_embedding_uploads() -> Response[str]:
     "/api/embedding-uploads/<job_id>/start",
     summary="Start a presigned document job once its files are uploaded",
     tags=TAGS,
-    responses={202: {"description": "Accepted", "content": {"application/json": {"model": StartBatchOut}}}, **_ERRORS},
+    responses={
+        202: {"description": "Accepted", "content": {"application/json": {"model": StartBatchOut}}},
+        **_CREATE_ERRORS,
+    },
 )
 def start_embedding_uploads(job_id: str) -> Response[str]:
     with seed_errors("Error creating batch job"):

@@ -93,12 +93,14 @@ class ChromaVectorStore:
 def persistent_client(path: str) -> Any:
     """Embedded Chroma in a folder: one process only (Chroma is not process-safe)."""
     import chromadb
+    from chromadb.config import Settings
 
-    return chromadb.PersistentClient(path=path, settings=chromadb.Settings(anonymized_telemetry=False))
+    return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
 
 
 def http_client(host: str, port: int) -> Any:
     """A Chroma server (`chroma run --path DIR --host H --port P`): many processes, and AWS."""
     import chromadb
+    from chromadb.config import Settings
 
-    return chromadb.HttpClient(host=host, port=port, settings=chromadb.Settings(anonymized_telemetry=False))
+    return chromadb.HttpClient(host=host, port=port, settings=Settings(anonymized_telemetry=False))

@@ -46,7 +46,10 @@ def _export(model_dir: Path, target: Path) -> None:
             self.model = model
 
         def forward(self, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+            hidden: torch.Tensor = self.model(
+                input_ids=ids, attention_mask=mask, token_type_ids=types
+            ).last_hidden_state
+            return hidden
 
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
     sample = torch.ones((2, 8), dtype=torch.long)
