@@ -47,6 +47,7 @@ class PdfExtractor:
         pages = []
         images = False
         for number, page in enumerate(reader.pages, start=1):
+            _decode_contents(page)
             text = page.extract_text() or ""
             images = images or _draws_images(page)
             if text.strip():
@@ -55,6 +56,14 @@ class PdfExtractor:
         if images and chars < MIN_CHARS_PER_IMAGE_PAGE * len(reader.pages):
             raise ExtractionFailed(NO_TEXT)
         return ExtractedDocument(DocumentKind.PDF, pages)
+
+
+def _decode_contents(page: Any) -> None:
+    """Decodes the page's content stream (pypdf caches it for extract_text), so that a
+    decompression bomb raises LimitReachedError here: extract_text itself swallows it."""
+    contents = page.get_contents()
+    if contents is not None:
+        contents.get_data()
 
 
 def _draws_images(page: Any) -> bool:
