@@ -6,6 +6,7 @@ clients are passed in here, from the one typed `Settings`."""
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,10 @@ from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator, MediaP
 from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
 from mediabatch.catalog.service import MediaCatalog
 from mediabatch.documents.chunking import ChunkingConfig
+from mediabatch.documents.index import LocalDocumentIndex
 from mediabatch.documents.models import DocumentKind
 from mediabatch.documents.pipeline import DocumentPipeline, PipelineParts
-from mediabatch.documents.ports import Embedder, TextExtractor
+from mediabatch.documents.ports import DocumentIndex, Embedder, TextExtractor
 from mediabatch.documents.service import DocumentJobService
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
@@ -240,8 +242,13 @@ def document_orchestrator() -> DocumentJobOrchestrator:
     )
 
 
-@lru_cache(maxsize=1)
 def vector_store() -> ChromaVectorStore:
+    with _document_lock:
+        return _vector_store()
+
+
+@lru_cache(maxsize=1)
+def _vector_store() -> ChromaVectorStore:
     """A Chroma server when CHROMA_HOST is set (several processes, AWS), else embedded Chroma in
     a folder (one process: the local cloud runs every function in its own process)."""
     from pathlib import Path
@@ -254,8 +261,16 @@ def vector_store() -> ChromaVectorStore:
     return ChromaVectorStore(persistent_client(s.chroma_path or str(Path(s.work_dir) / "chroma")))
 
 
-@lru_cache(maxsize=1)
+_document_lock = threading.RLock()  # files of a job run in parallel threads: build each part once
+
+
 def embedder() -> Embedder:
+    with _document_lock:
+        return _embedder()
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Embedder:
     """Loaded once per process, on first use (about 1 s; the int8 export once per cache folder)."""
     from pathlib import Path
 
@@ -281,12 +296,34 @@ def extractor_for(kind: DocumentKind) -> TextExtractor:
 
 
 @lru_cache(maxsize=1)
-def document_service() -> DocumentJobService:
-    return DocumentJobService(document_job_table(), document_files(), document_orchestrator(), vector_store(), embedder)
+def local_document_index() -> LocalDocumentIndex:
+    return LocalDocumentIndex(vector_store(), embedder)
 
 
 @lru_cache(maxsize=1)
+def document_index() -> DocumentIndex:
+    """The API asks the worker function when DOCUMENT_FUNCTION_NAME is set (on AWS the API's zip
+    carries neither the model nor Chroma), else searches in-process."""
+    s = settings()
+    if s.document_function_name:
+        from mediabatch.adapters.awslambda.document_index import RemoteDocumentIndex
+
+        return RemoteDocumentIndex(s.document_function_name, aws("lambda"))
+    return local_document_index()
+
+
+@lru_cache(maxsize=1)
+def document_service() -> DocumentJobService:
+    return DocumentJobService(document_job_table(), document_files(), document_orchestrator(), document_index())
+
+
 def document_pipeline() -> DocumentPipeline:
+    with _document_lock:
+        return _document_pipeline()
+
+
+@lru_cache(maxsize=1)
+def _document_pipeline() -> DocumentPipeline:
     from mediabatch.adapters.dynamodb.document_jobs import DocumentMediaItems
 
     s = settings()

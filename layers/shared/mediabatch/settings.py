@@ -35,6 +35,7 @@ class Settings(BaseModel):
     webhook_queue_url: str = ""
     # Document batches (mediabatch/documents): the state machine, the vector store, the model.
     document_state_machine_arn: str = ""
+    document_function_name: str = Field("", description="the worker the API asks to search; empty: search in-process")
     document_concurrency: int = Field(2, description="files of one job processed at once (the Map's limit)")
     document_chunk_size: int = 1000
     document_chunk_overlap: int = 200
@@ -68,6 +69,7 @@ class Settings(BaseModel):
             webhook_backoff_base_seconds=int(e.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30")),
             webhook_queue_url=e.get("WEBHOOK_QUEUE_URL", ""),
             document_state_machine_arn=e.get("DOCUMENT_STATE_MACHINE_ARN", ""),
+            document_function_name=e.get("DOCUMENT_FUNCTION_NAME", ""),
             document_concurrency=int(e.get("DOCUMENT_CONCURRENCY", "2")),
             document_chunk_size=int(e.get("DOCUMENT_CHUNK_SIZE", "1000")),
             document_chunk_overlap=int(e.get("DOCUMENT_CHUNK_OVERLAP", "200")),

@@ -9,6 +9,7 @@ import pytest
 
 from mediabatch.documents import ids
 from mediabatch.documents.chunking import ChunkingConfig
+from mediabatch.documents.index import LocalDocumentIndex
 from mediabatch.documents.models import FileStatus, JobStatus, Step
 from mediabatch.documents.pipeline import DocumentPipeline, PipelineParts
 from mediabatch.documents.service import DocumentJobService, IncomingFile
@@ -41,7 +42,8 @@ class World:
         self.store = InMemoryVectorStore(max_batch)
         self.embedder = HashEmbedder()
         self.catalog = InMemoryDocumentCatalog()
-        self.service = DocumentJobService(self.jobs, self.files, self.starter, self.store, lambda: self.embedder)
+        index = LocalDocumentIndex(self.store, lambda: self.embedder)
+        self.service = DocumentJobService(self.jobs, self.files, self.starter, index)
         parts = PipelineParts(
             storage=self.files,
             extractor_for=lambda kind: ScriptedExtractor(SCRIPT),
@@ -156,7 +158,7 @@ def test_a_file_whose_content_is_not_its_type_fails(world: World) -> None:
 def test_the_model_is_not_loaded_for_status_reads(world: World) -> None:
     loads: list[int] = []
     lazy: Callable[[], HashEmbedder] = lambda: loads.append(1) or world.embedder  # noqa: E731
-    service = DocumentJobService(world.jobs, world.files, world.starter, world.store, lazy)
+    service = DocumentJobService(world.jobs, world.files, world.starter, LocalDocumentIndex(world.store, lazy))
     job = service.create("t1", [IncomingFile("good.pdf", PDF + b"good")], "c", is_batch=False)
     service.status("t1", job.job_id)
     assert loads == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mediabatch.documents.index import LocalDocumentIndex
 from mediabatch.documents.limits import DocumentRequestInvalid, NamedSize
 from mediabatch.documents.models import JobStatus
 from mediabatch.documents.service import DocumentJobService, IncomingFile
@@ -25,7 +26,11 @@ class Parts:
         self.starter = RecordingStarter()
         self.store = InMemoryVectorStore()
         self.service = DocumentJobService(
-            self.jobs, self.files, self.starter, self.store, HashEmbedder, clock=lambda: "2025-11-09T10:30:00.000000"
+            self.jobs,
+            self.files,
+            self.starter,
+            LocalDocumentIndex(self.store, HashEmbedder),
+            clock=lambda: "2025-11-09T10:30:00.000000",
         )
 
 

@@ -124,7 +124,15 @@ KIND_CONTENT_TYPES: dict[DocumentKind, str] = {
 }
 
 
-class ExtractorRegistry(Protocol):
-    """The extractor for a kind of document."""
+class DocumentIndex(Protocol):
+    """Search and collections by physical name. In-process where the model and Chroma are at
+    hand (index.py), or through the worker function: on AWS the zip API function carries
+    neither torch, the model nor Chroma's client."""
 
-    def __call__(self, kind: DocumentKind) -> TextExtractor: ...
+    def search(self, collection: str, query: str, n_results: int) -> list[SearchHit] | None:
+        """Nearest chunks first; None when the collection does not exist."""
+        ...
+
+    def collections(self, prefix: str) -> list[CollectionInfo]: ...
+
+    def delete_collection(self, collection: str) -> bool: ...

@@ -22,10 +22,9 @@ from mediabatch.documents.models import (
 from mediabatch.documents.ports import (
     KIND_CONTENT_TYPES,
     DocumentFileStorage,
+    DocumentIndex,
     DocumentJobRepository,
-    Embedder,
     JobStarter,
-    VectorStore,
 )
 from mediabatch.documents.progress import TIME_FORMAT, view
 from mediabatch.errors import NotFound, ValidationFailed
@@ -51,16 +50,14 @@ class DocumentJobService:
         jobs: DocumentJobRepository,
         storage: DocumentFileStorage,
         starter: JobStarter,
-        store: VectorStore,
-        embedder: Callable[[], Embedder],
+        index: DocumentIndex,
         *,
         clock: Callable[[], str] = now_text,
     ) -> None:
         self._jobs = jobs
         self._storage = storage
         self._starter = starter
-        self._store = store
-        self._embedder = embedder  # built on first search only (loading a model takes time)
+        self._index = index
         self._clock = clock
 
     # ------------------------------------------------------------------ create
@@ -163,20 +160,19 @@ class DocumentJobService:
         if not 1 <= n_results <= MAX_RESULTS:
             raise ValidationFailed(f"n_results must be between 1 and {MAX_RESULTS}", code="invalid_n_results")
         physical = ids.physical_collection(tenant_id, limits.check_collection_name(collection_name))
-        (embedding,) = self._embedder().embed([query])
-        hits = self._store.query(physical, embedding, n_results)
+        hits = self._index.search(physical, query, n_results)
         if hits is None:
             raise _collection_not_found(collection_name)
         return hits
 
     def collections(self, tenant_id: str) -> list[CollectionInfo]:
         prefix = ids.tenant_prefix(tenant_id)
-        found = self._store.list_collections(prefix)
+        found = self._index.collections(prefix)
         return sorted((CollectionInfo(c.name.removeprefix(prefix), c.chunks) for c in found), key=lambda c: c.name)
 
     def delete_collection(self, tenant_id: str, collection_name: str) -> None:
         physical = ids.physical_collection(tenant_id, limits.check_collection_name(collection_name))
-        if not self._store.delete_collection(physical):
+        if not self._index.delete_collection(physical):
             raise _collection_not_found(collection_name)
 
 

@@ -3,6 +3,7 @@ us (no embedding function of Chroma's runs, so nothing is downloaded)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -90,12 +91,21 @@ class ChromaVectorStore:
         return True
 
 
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
 def persistent_client(path: str) -> Any:
-    """Embedded Chroma in a folder: one process only (Chroma is not process-safe)."""
+    """Embedded Chroma in a folder: one process only (Chroma is not process-safe), and one
+    client per folder in it (two threads creating the first client of a folder at once break
+    Chroma's shared system)."""
     import chromadb
     from chromadb.config import Settings
 
-    return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
+    with _clients_lock:
+        if path not in _clients:
+            _clients[path] = chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
+        return _clients[path]
 
 
 def http_client(host: str, port: int) -> Any:
