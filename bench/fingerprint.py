@@ -206,8 +206,10 @@ UPLOAD = (
 )
 
 # Document embedding (bench/documents.py): the pipeline and its adapters run in-process on the
-# corpus, against a naive pipeline; the requirements pin the model, torch and Chroma.
+# corpus, against a naive pipeline; the requirements pin the model, torch and Chroma; the
+# template sets the concurrency and chunking the bench uses by default.
 DOCUMENTS = (
+    *LOCAL_CLOUD,
     "requirements-documents.txt",
     "layers/shared/mediabatch/documents/**/*.py",
     "layers/shared/mediabatch/adapters/pdf/**/*.py",
