@@ -289,3 +289,18 @@ def test_default_collection_name_is_a_timestamp(api: Api) -> None:
     named = [("annotated_pdf.pdf", corpus("annotated_pdf.pdf")), ("crazyones-pdfa.pdf", corpus("crazyones-pdfa.pdf"))]
     job = wait_job(api, start_batch(api, named).json()["job_id"])
     assert job["collection_name"].startswith("batch_2") and len(job["collection_name"]) == len("batch_20251109_103000")
+
+
+def test_a_retried_create_with_an_idempotency_key_makes_one_job_and_bearer_keys_work(api: Api) -> None:
+    named = [("annotated_pdf.pdf", corpus("annotated_pdf.pdf")), ("habibi.pdf", corpus("habibi.pdf"))]
+    bearer = {"Authorization": "Bearer " + str(api.session.headers["X-API-Key"]), "Idempotency-Key": unique("key")}
+    url = api.base_url + "/api/start-embedding-batch"
+    form = {"collection_name": unique("idem")}
+    first, again = (
+        requests.post(url, files=files_form("files", named), data=form, headers=bearer, timeout=30) for _ in range(2)
+    )
+    assert first.status_code == again.status_code == 202, first.text
+    assert first.json() == again.json()
+    status = requests.get(api.base_url + f"/api/job-status/{first.json()['job_id']}", headers=bearer, timeout=30)
+    assert status.status_code == 200 and status.json()["is_batch"] is True
+    assert requests.get(api.base_url + "/api/collections", timeout=30).status_code == 401
