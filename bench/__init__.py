@@ -11,4 +11,5 @@ BENCHMARKS = (
     "upload_throughput",
     "media_operations",
     "shows",
+    "documents",
 )

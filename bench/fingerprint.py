@@ -148,6 +148,16 @@ LOCAL_CLOUD = (
     "tests/support/media.py",
 )
 
+# Document batches: their domain package and adapters (no other benchmark runs them).
+_DOCUMENT_CODE = (
+    "layers/shared/mediabatch/documents/**",
+    "layers/shared/mediabatch/adapters/pdf/**",
+    "layers/shared/mediabatch/adapters/pptx/**",
+    "layers/shared/mediabatch/adapters/embeddings/**",
+    "layers/shared/mediabatch/adapters/chroma/**",
+    "layers/shared/mediabatch/adapters/**/document_*",
+)
+
 # What a download job runs: every package of the layer except the upload and processing ones
 # (a package added later counts by default), and the media server the files come from.
 _DOWNLOAD_CODE = (
@@ -156,6 +166,7 @@ _DOWNLOAD_CODE = (
     "!layers/shared/mediabatch/processing/**",
     "!layers/shared/mediabatch/adapters/ffmpeg/**",
     "!layers/shared/mediabatch/adapters/**/upload_session*",
+    *("!" + p for p in _DOCUMENT_CODE),
     "bench/_serve.py",
     "tests/support/media_server.py",
     "tests/support/_http_server.py",
@@ -171,6 +182,7 @@ DOWNLOAD_BATCH = (
     *_DOWNLOAD_CODE,
     "functions/**/*.py",
     "!functions/media_processing/**",
+    "!functions/document_embedding/**",
     "statemachines/batch_download.asl.json",
     "bench/tracing.py",
 )
@@ -184,9 +196,26 @@ UPLOAD = (
     "!layers/shared/mediabatch/downloads/**",
     "!layers/shared/mediabatch/adapters/ytdlp/**",
     "!layers/shared/mediabatch/adapters/dynamodb/batch*",
+    *("!" + p for p in _DOCUMENT_CODE),
     "functions/**/*.py",
+    "!functions/document_embedding/**",
     "!functions/download_job/**",
     "!functions/finalize_batch/**",
     "!functions/job_crash/**",
     "statemachines/media_processing.asl.json",
+)
+
+# Document embedding (bench/documents.py): the pipeline and its adapters run in-process on the
+# corpus, against a naive pipeline; the requirements pin the model, torch and Chroma; the
+# template sets the concurrency and chunking the bench uses by default.
+DOCUMENTS = (
+    *LOCAL_CLOUD,
+    "requirements-documents.txt",
+    "layers/shared/mediabatch/documents/**/*.py",
+    "layers/shared/mediabatch/adapters/pdf/**/*.py",
+    "layers/shared/mediabatch/adapters/pptx/**/*.py",
+    "layers/shared/mediabatch/adapters/embeddings/**/*.py",
+    "layers/shared/mediabatch/adapters/chroma/**/*.py",
+    "tests/fakes/documents.py",
+    "bench/documents.py",
 )

@@ -110,6 +110,22 @@ class FunctionRegistry:
         return list(self._by_name.values())
 
 
+def code_location(root: Path, props: dict[str, Any], metadata: dict[str, Any] | None = None) -> tuple[Path, str]:
+    """(code folder, handler) of a function of the template. A zip function names both
+    (CodeUri, Handler); an image function (PackageType Image) is run from the folder of its
+    Dockerfile (Metadata DockerContext + Dockerfile) with the handler its image runs
+    (ImageConfig.Command, else the Handler of its Metadata)."""
+    if props.get("PackageType") != "Image":
+        return root / props["CodeUri"], str(props["Handler"])
+    metadata = metadata or {}
+    dockerfile = Path(str(metadata.get("Dockerfile", "Dockerfile")))
+    code_dir = root / str(metadata.get("DockerContext", ".")) / dockerfile.parent
+    command = (props.get("ImageConfig") or {}).get("Command") or [metadata.get("Handler", "")]
+    if not command or not command[0]:
+        raise ValueError("an image function needs ImageConfig.Command (or Metadata Handler) to run locally")
+    return code_dir, str(command[0])
+
+
 def function_arn(region: str, name: str) -> str:
     return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
 

@@ -11,7 +11,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from localcloud.functions import FunctionRegistry, LocalFunction, function_arn
+from localcloud.functions import FunctionRegistry, LocalFunction, code_location, function_arn
 from localcloud.template import ACCOUNT_ID, Resolver, references
 
 logger = logging.getLogger("localcloud.provision")
@@ -218,12 +218,13 @@ class Provisioner:
         env = {
             k: str(v) for k, v in self.resolver.resolve((props.get("Environment") or {}).get("Variables", {})).items()
         }
+        code_dir, handler = code_location(self.root, props, self.resources[logical_id].get("Metadata"))
         fn = LocalFunction(
             logical_id=logical_id,
             name=name,
             arn=arn,
-            code_dir=self.root / props["CodeUri"],
-            handler=props["Handler"],
+            code_dir=code_dir,
+            handler=handler,
             timeout=int(props.get("Timeout", 3)),
             memory=int(props.get("MemorySize", 128)),
             environment=env,

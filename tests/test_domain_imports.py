@@ -14,7 +14,17 @@ import pytest
 from localcloud.cloud import REPO_ROOT
 
 LAYER = REPO_ROOT / "layers" / "shared"
-INFRASTRUCTURE = ("boto3", "botocore", "yt_dlp")
+INFRASTRUCTURE = (
+    "boto3",
+    "botocore",
+    "yt_dlp",
+    "chromadb",
+    "torch",
+    "pypdf",
+    "pptx",
+    "onnxruntime",
+    "sentence_transformers",
+)
 NOT_DOMAIN = {"adapters"}
 
 # Imports each module of one package in turn and reports the first module after which each

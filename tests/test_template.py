@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from localcloud.cloud import REPO_ROOT
+from localcloud.functions import code_location
 from localcloud.template import load_template, merge_globals
 
 TEMPLATE = REPO_ROOT / "template.yaml"
@@ -49,9 +50,9 @@ def test_every_function_points_at_an_existing_handler(resources: dict[str, dict[
     for logical_id, res in resources.items():
         if res["Type"] != "AWS::Serverless::Function":
             continue
-        props = res["Properties"]
-        module, _, func = props["Handler"].rpartition(".")
-        source = REPO_ROOT / props["CodeUri"] / f"{module}.py"
+        code_dir, handler = code_location(REPO_ROOT, res["Properties"], res.get("Metadata"))
+        module, _, func = handler.rpartition(".")
+        source = code_dir / f"{module}.py"
         assert source.exists(), f"{logical_id}: {source} missing"
         assert re.search(rf"^def {func}\(", source.read_text(), re.M), f"{logical_id}: no {func} in {source}"
 

@@ -18,6 +18,7 @@ from api_routes import (
     audit,
     auth,
     batches,
+    documents,
     health,
     media,
     operations,
@@ -55,6 +56,7 @@ app.include_router(audit.router)
 app.include_router(webhook_subscriptions.router)
 app.include_router(shows.router)
 app.include_router(static_site.router)
+app.include_router(documents.router)
 openapi_document.register(app)
 
 

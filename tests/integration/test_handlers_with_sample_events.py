@@ -64,7 +64,14 @@ def check_webhook_sender(cloud: LocalCloud, event: Any) -> None:
     assert result == {"batchItemFailures": []}
 
 
+def check_document_embedding(cloud: LocalCloud, event: Any) -> None:
+    # A crash report for a job that does not exist changes nothing.
+    result = cloud.function("DocumentEmbeddingFunction").invoke(event)
+    assert result == {"index": 0, "status": "unchanged"}
+
+
 CHECKS: dict[str, Callable[[LocalCloud, Any], None]] = {
+    "DocumentEmbeddingFunction": check_document_embedding,
     "ApiFunction": check_api,
     "RunDownloadJobFunction": check_download_job,
     "RecordJobCrashFunction": check_job_crash,

@@ -6,9 +6,10 @@ clients are passed in here, from the one typed `Settings`."""
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
@@ -31,6 +32,12 @@ from mediabatch.adapters.stepfunctions.starters import BatchOrchestrator, MediaP
 from mediabatch.adapters.ytdlp.downloader import YtDlpDownloader
 from mediabatch.adapters.ytdlp.expander import YtDlpFeedExpander
 from mediabatch.catalog.service import MediaCatalog
+from mediabatch.documents.chunking import ChunkingConfig
+from mediabatch.documents.index import LocalDocumentIndex
+from mediabatch.documents.models import DocumentKind
+from mediabatch.documents.pipeline import DocumentPipeline, PipelineParts
+from mediabatch.documents.ports import DocumentIndex, Embedder, TextExtractor
+from mediabatch.documents.service import DocumentJobService
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
@@ -51,6 +58,12 @@ from mediabatch.webhooks.subscriptions import WebhookSubscriptionService
 LOCAL_ALLOWLIST_HINT = (
     'to allow it on the local cloud, start it with LOCALCLOUD_PARAMETER_OVERRIDES="UrlAllowlist={host}"'
 )
+
+if TYPE_CHECKING:
+    from mediabatch.adapters.chroma.store import ChromaVectorStore
+    from mediabatch.adapters.dynamodb.document_jobs import DocumentJobTable
+    from mediabatch.adapters.s3.document_files import DocumentFiles
+    from mediabatch.adapters.stepfunctions.document_jobs import DocumentJobOrchestrator
 
 
 def settings() -> Settings:
@@ -285,6 +298,130 @@ def audit_log_table() -> AuditLogTable:
 @lru_cache(maxsize=1)
 def media_operations() -> MediaOperations:
     return MediaOperations(media_item_table(), media_bucket(), audit_log_table(), event_publisher())
+
+
+# ---------------------------------------------------------------------- document batches
+# Imports of the document adapters stay inside these factories: pypdf, python-pptx, Chroma and
+# the model are heavy and only the document functions need them.
+@lru_cache(maxsize=1)
+def document_job_table() -> DocumentJobTable:
+    from mediabatch.adapters.dynamodb.document_jobs import DocumentJobTable
+
+    return DocumentJobTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def document_files() -> DocumentFiles:
+    from mediabatch.adapters.s3.document_files import DocumentFiles
+
+    s = settings()
+    return DocumentFiles(s.media_bucket, aws("s3"), presign_ttl_seconds=s.upload_url_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def document_orchestrator() -> DocumentJobOrchestrator:
+    from mediabatch.adapters.stepfunctions.document_jobs import DocumentJobOrchestrator
+
+    s = settings()
+    return DocumentJobOrchestrator(
+        s.document_state_machine_arn, aws("stepfunctions"), concurrency=s.document_concurrency
+    )
+
+
+def vector_store() -> ChromaVectorStore:
+    with _document_lock:
+        return _vector_store()
+
+
+@lru_cache(maxsize=1)
+def _vector_store() -> ChromaVectorStore:
+    """A Chroma server when CHROMA_HOST is set (several processes, AWS), else embedded Chroma in
+    a folder (one process: the local cloud runs every function in its own process)."""
+    from pathlib import Path
+
+    from mediabatch.adapters.chroma.store import ChromaVectorStore, http_client, persistent_client
+
+    s = settings()
+    if s.chroma_host:
+        return ChromaVectorStore(http_client(s.chroma_host, s.chroma_port))
+    return ChromaVectorStore(persistent_client(s.chroma_path or str(Path(s.work_dir) / "chroma")))
+
+
+_document_lock = threading.RLock()  # files of a job run in parallel threads: build each part once
+
+
+def embedder() -> Embedder:
+    with _document_lock:
+        return _embedder()
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Embedder:
+    """Loaded once per process, on first use (about 1 s; the int8 export once per cache folder)."""
+    from pathlib import Path
+
+    from mediabatch.adapters.embeddings.model_files import bundled_model_dir
+
+    s = settings()
+    model_dir = Path(s.embedding_model_dir) if s.embedding_model_dir else bundled_model_dir()
+    if s.embedding_backend == "torch":
+        from mediabatch.adapters.embeddings.torch_model import TorchEmbedder
+
+        return TorchEmbedder(model_dir)
+    from mediabatch.adapters.embeddings.onnx_int8 import OnnxInt8Embedder
+
+    cache = Path(s.embedding_cache_dir) if s.embedding_cache_dir else Path(s.work_dir) / "models"
+    return OnnxInt8Embedder(model_dir, cache)
+
+
+def extractor_for(kind: DocumentKind) -> TextExtractor:
+    from mediabatch.adapters.pdf.extractor import PdfExtractor
+    from mediabatch.adapters.pptx.extractor import PptxExtractor
+
+    return PdfExtractor() if kind is DocumentKind.PDF else PptxExtractor()
+
+
+@lru_cache(maxsize=1)
+def local_document_index() -> LocalDocumentIndex:
+    return LocalDocumentIndex(vector_store(), embedder)
+
+
+@lru_cache(maxsize=1)
+def document_index() -> DocumentIndex:
+    """The API asks the worker function when DOCUMENT_FUNCTION_NAME is set (on AWS the API's zip
+    carries neither the model nor Chroma), else searches in-process."""
+    s = settings()
+    if s.document_function_name:
+        from mediabatch.adapters.awslambda.document_index import RemoteDocumentIndex
+
+        return RemoteDocumentIndex(s.document_function_name, aws("lambda"))
+    return local_document_index()
+
+
+@lru_cache(maxsize=1)
+def document_service() -> DocumentJobService:
+    return DocumentJobService(document_job_table(), document_files(), document_orchestrator(), document_index())
+
+
+def document_pipeline() -> DocumentPipeline:
+    with _document_lock:
+        return _document_pipeline()
+
+
+@lru_cache(maxsize=1)
+def _document_pipeline() -> DocumentPipeline:
+    from mediabatch.adapters.dynamodb.document_jobs import DocumentMediaItems
+
+    s = settings()
+    parts = PipelineParts(
+        storage=document_files(),
+        extractor_for=extractor_for,
+        embedder=embedder,
+        store=vector_store(),
+        catalog=DocumentMediaItems(s.table_name, aws("dynamodb")),
+        chunking=ChunkingConfig(s.document_chunk_size, s.document_chunk_overlap),
+    )
+    return DocumentPipeline(document_job_table(), parts)
 
 
 def reset() -> None:

