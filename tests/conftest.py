@@ -62,6 +62,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         parameter_overrides={"UrlAllowlist": "127.0.0.1", "WebhookBackoffBaseSeconds": "1", "WebhookMaxAttempts": "3"},
         api_keys=f"{TENANT_A}:{KEY_A},{TENANT_B}:{KEY_B}",
         work_dir=tmp_path_factory.mktemp("lambda-tmp"),
+        data_dir=tmp_path_factory.mktemp("localcloud-data"),
     )
     local.start()
     yield local

@@ -90,7 +90,7 @@ FILES = {
     "functions/archiver/app.py": """
         import os, boto3
         def handler(event, context):
-            s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+            s3 = boto3.client("s3")  # boto3 reads AWS_ENDPOINT_URL_S3, which the local cloud sets
             for record in event["Records"]:
                 s3.put_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=record["body"], Body=b"seen")
             return {"batchItemFailures": []}
@@ -102,7 +102,7 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     root = tmp_path_factory.mktemp("throwaway")
     (root / "template.yaml").write_text(TEMPLATE)
     for rel, text in FILES.items():
@@ -125,6 +125,8 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
             "0",
             "--parameter-overrides",
             "Greeting=bonjour",
+            "--data-dir",
+            str(root / "data"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -150,21 +152,26 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     if not lines or lines[-1].strip() != "ready":
         proc.kill()
         pytest.fail("local cloud did not start:\n" + "".join(lines))
-    urls = {key: line.split()[2] for line in lines for key in ("API:", "AWS:") if key in line.split()[:2]}
-    yield urls["API:"], urls["AWS:"]
+    urls = {
+        key: next(word for word in line.split() if word.startswith("http"))
+        for line in lines
+        for key in ("API:", "AWS:", "S3:")
+        if key in line.split()[:2]
+    }
+    yield urls["API:"], urls["AWS:"], urls["S3:"]
     proc.terminate()
     proc.wait(timeout=10)
 
 
-def test_new_route_with_path_parameter_and_template_parameter(throwaway: tuple[str, str]) -> None:
-    base, _ = throwaway
+def test_new_route_with_path_parameter_and_template_parameter(throwaway: tuple[str, str, str]) -> None:
+    base, _, _ = throwaway
     response = requests.get(f"{base}/greet/ada", timeout=10)
     assert response.status_code == 200
     assert response.json() == {"message": "bonjour, ada"}
 
 
-def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) -> None:
-    base, endpoint = throwaway
+def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str, str]) -> None:
+    base, endpoint, s3_endpoint = throwaway
     started = requests.post(f"{base}/flows", json={"n": 21}, timeout=10)
     assert started.status_code == 202
     sfn = boto3.client(
@@ -176,10 +183,10 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
     )
     s3 = boto3.client(
         "s3",
-        endpoint_url=endpoint,
+        endpoint_url=s3_endpoint,
         region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
+        aws_access_key_id="localcloud",
+        aws_secret_access_key="localcloud",
         config=Config(s3={"addressing_style": "path"}),
     )
     arn = started.json()["executionArn"]
@@ -196,8 +203,8 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
     assert keys == ["doubled-42"]
 
 
-def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str]) -> None:
-    base, _ = throwaway
+def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str, str]) -> None:
+    base, _, _ = throwaway
     response = requests.get(f"{base}/nope", timeout=10)
     # A template without a catch-all route: API Gateway itself answers, with its own body.
     assert response.status_code == 404 and response.json() == {"message": "Not Found"}
