@@ -4,4 +4,4 @@ Each benchmark compares the system with a baseline measured in the same run and 
 table into docs/performance.md. Nothing here is part of the test suite; tests never time.
 """
 
-BENCHMARKS = ("download_concurrency", "orchestration_overhead", "download_memory", "upload_throughput")
+BENCHMARKS = ("download_concurrency", "orchestration_overhead", "download_memory", "upload_throughput", "local_cloud")

@@ -1,5 +1,5 @@
-"""mediabatch_client.UploadClient against boto3's `upload_file`: a 1 GiB file (or BENCH_UPLOAD_MIB) to the same moto
-S3 (the local cloud's endpoint and MEDIA_BUCKET) in the same run; the client's peak memory; and
+"""mediabatch_client.UploadClient against boto3's `upload_file`: a 1 GiB file (or BENCH_UPLOAD_MIB) to the same
+local S3 (the local cloud's SeaweedFS and MEDIA_BUCKET) in the same run; the client's peak memory; and
 POST /init for the largest file the API accepts.
 
 Method:
@@ -142,7 +142,8 @@ def _probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
         else:  # what the client sends: no checksums, its part size and concurrency
             botocore_config = Config(s3={"addressing_style": "path"}, request_checksum_calculation="when_required")
             config = TransferConfig(multipart_chunksize=PLAIN_CHUNK, max_concurrency=PLAIN_THREADS)
-        s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], config=botocore_config)
+        # The local cloud's S3 (SeaweedFS), where the client's presigned URLs point too.
+        s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], config=botocore_config)
         for operation, name in (("CreateMultipartUpload", "init"), ("CompleteMultipartUpload", "complete")):
             _time_operation(s3, operation, name, phases)
 

@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import secrets
+import shutil
 import socket
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from localcloud.moto_fixes import cache_moto_module_list, route_step_functions_c
 from localcloud.parts import DynamoDbLocal, Part, SeaweedS3, reap_stale_parts
 from localcloud.provision import Provisioned, Provisioner
 from localcloud.scheduler import Scheduler
+from localcloud.sqs_journal import SqsJournal
 from localcloud.sqs_poller import SqsPoller
 from localcloud.template import Resolver, load_template, merge_globals
 
@@ -87,13 +89,15 @@ class LocalCloud:
         self.region = region
         self.parameter_overrides = parameter_overrides or {}
         self.api_keys_spec = api_keys
-        # Everything the cloud keeps lives here; without one, a temporary folder (lost at exit).
+        # Everything the cloud keeps lives here; without one, a temporary folder removed at stop.
+        self._temporary_data = data_dir is None
         self.data_dir = (data_dir or Path(tempfile.mkdtemp(prefix="localcloud-"))).resolve()
         self.work_dir = work_dir or self.data_dir / "lambda-tmp"
         self.api_keys: dict[str, str] = {}
         self.parts: dict[str, Part] = {}
         self.schedule_interval_seconds = schedule_interval_seconds
         self.scheduler: Scheduler | None = None
+        self._sqs_journal: SqsJournal | None = None
         self._lock_file: Any = None
         self.provisioned: Provisioned | None = None
         self._moto: Any = None
@@ -182,6 +186,7 @@ class LocalCloud:
         patch_moto_lambda(registry)
         self._apply_function_environment()
         self._seed_api_keys()
+        self._restore_queues()
         for source in self.provisioned.sqs_sources:
             poller = SqsPoller(source, self.client("sqs"), self.region)
             poller.start()
@@ -203,6 +208,8 @@ class LocalCloud:
     def stop(self) -> None:
         if self.scheduler:
             self.scheduler.stop()
+        if self._sqs_journal:
+            self._sqs_journal.close()
         for poller in self._pollers:
             poller.stop()
         if self._gateway:
@@ -214,6 +221,8 @@ class LocalCloud:
         if self._lock_file:
             self._lock_file.close()
             self._lock_file = None
+        if self._temporary_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -222,6 +231,16 @@ class LocalCloud:
         self.stop()
 
     # ------------------------------------------------------------------ internals
+    def _restore_queues(self) -> None:
+        from moto.sqs.models import sqs_backends
+
+        from localcloud.template import ACCOUNT_ID
+
+        self._sqs_journal = SqsJournal(self.data_dir / "sqs-journal.jsonl")
+        restored = self._sqs_journal.open(sqs_backends[ACCOUNT_ID][self.region])
+        if restored:
+            logger.info("%d SQS messages restored from the data folder", restored)
+
     def _claim_data_dir(self) -> None:
         """One local cloud per data folder: a second one would corrupt the parts' files."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
