@@ -147,7 +147,7 @@ def slow_media(media: MediaSet, tmp_path: Path) -> Iterator[MediaServer]:
     for i in range(10):  # ten different files: each must be stored once, byte for byte
         source = media.clip if i % 2 == 0 else media.clip2
         shutil.copy(source, root / f"v{i}.mp4")
-    with MediaServer(root, slow_chunk_size=32 * 1024, slow_delay_s=0.1) as server:
+    with MediaServer(root, slow_chunk_size=4096, slow_delay_s=0.1) as server:  # ~1.5 s a file
         yield server
 
 

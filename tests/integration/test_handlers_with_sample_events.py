@@ -64,6 +64,13 @@ def check_webhook_sender(cloud: LocalCloud, event: Any) -> None:
     assert result == {"batchItemFailures": []}
 
 
+def check_reconcile(cloud: LocalCloud, event: Any) -> None:
+    # A scheduled pass over the session's table: what it did is reported, nothing raised.
+    result = cloud.function("ReconcileFunction").invoke(event)
+    assert set(result) == {"started", "requeued_jobs", "failed", "announced", "finalized"}
+    assert isinstance(result["requeued_jobs"], int) and all(isinstance(result[k], list) for k in ("started", "failed"))
+
+
 CHECKS: dict[str, Callable[[LocalCloud, Any], None]] = {
     "ApiFunction": check_api,
     "RunDownloadJobFunction": check_download_job,
@@ -71,6 +78,7 @@ CHECKS: dict[str, Callable[[LocalCloud, Any], None]] = {
     "FinalizeBatchFunction": check_finalize_batch,
     "MediaProcessingFunction": check_media_processing,
     "WebhookSenderFunction": check_webhook_sender,
+    "ReconcileFunction": check_reconcile,
 }
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from localcloud.cloud import REPO_ROOT
+from localcloud.parts import die_with_parent
 
 _INHERITED = ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")
 
@@ -38,7 +39,13 @@ class LocalCloudProcess:
             argv += ["--schedule-seconds", str(self.schedule_seconds)]
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO_ROOT
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=REPO_ROOT,
+            preexec_fn=die_with_parent,  # a killed test run leaves no cloud behind
         )
         assert self.proc.stdout is not None
         output: queue.Queue[str | None] = queue.Queue()
