@@ -27,7 +27,7 @@ class SqsJournal:
     def open(self, backend: Any) -> int:
         """Send again what the journal holds, start a fresh journal, and record from now on.
         Returns how many messages were restored."""
-        live = self._live_messages()
+        live = self.live_messages()
         self.path.unlink(missing_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         _install(self)
@@ -54,7 +54,7 @@ class SqsJournal:
             if self._fd >= 0:
                 os.write(self._fd, line)
 
-    def _live_messages(self) -> list[tuple[str, str, Any]]:
+    def live_messages(self) -> list[tuple[str, str, Any]]:
         if not self.path.exists():
             return []
         live: dict[tuple[str, str], tuple[str, str, Any]] = {}

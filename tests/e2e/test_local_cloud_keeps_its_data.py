@@ -194,3 +194,34 @@ def test_a_batch_cut_by_kill_9_completes_after_restart_with_one_file_and_one_web
             time.sleep(3)  # a second delivery, if any, would come now
             deliveries = [d for d in receiver.deliveries if d.json["data"]["batch_id"] == batch_id]
             assert len(deliveries) == 1 and deliveries[0].event_type == "batch.completed"
+
+
+def test_a_webhook_not_yet_delivered_when_killed_is_delivered_after_restart(
+    data_dir: Path, media_server: MediaServer
+) -> None:
+    first = LocalCloudProcess(data_dir, overrides=OVERRIDES).start()
+    secret = data(api(first, "GET", "/api/v1/webhooks/secret"))["secret"]
+    with WebhookReceiver(lambda: secret, default_status=503) as receiver:
+        try:
+            created = data(
+                api(
+                    first,
+                    "POST",
+                    "/api/v1/batch/download",
+                    json={"urls": [media_server.url("/clip.mp4")], "webhook_url": receiver.url},
+                )
+            )
+            batch_id = created["batch_id"]
+            # The batch ended and its webhook was accepted: the receiver refused the first try.
+            receiver.wait_for(lambda d: d.json["data"]["batch_id"] == batch_id, timeout=120)
+        finally:
+            first.kill()
+        receiver.set_status_sequence([], default_status=200)
+
+        with LocalCloudProcess(data_dir, overrides=OVERRIDES) as second:
+            ok = receiver.wait_for(lambda d: d.json["data"]["batch_id"] == batch_id and d.status == 200, timeout=120)
+            time.sleep(3)  # a second successful delivery, if any, would come now
+            delivered = [d for d in receiver.deliveries if d.json["data"]["batch_id"] == batch_id and d.status == 200]
+            assert len(delivered) == 1 and ok.signature_valid
+            assert {d.msg_id for d in receiver.deliveries if d.json["data"]["batch_id"] == batch_id} == {ok.msg_id}
+            assert data(api(second, "GET", f"/api/v1/batch/{batch_id}"))["status"] == "completed"
