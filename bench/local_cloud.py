@@ -16,6 +16,7 @@ Method:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import threading
@@ -101,10 +102,8 @@ def _write_batch(ddb: Any, table: str, batch: list[dict[str, Any]]) -> None:
 def _tree_rss_kb(pids: list[int]) -> int:
     total = 0
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError, KeyError):  # a part that is gone weighs nothing
             total += proc_status_kb(pid)["VmRSS"]
-        except (OSError, KeyError):
-            pass
     return total
 
 

@@ -77,6 +77,9 @@ class Part:
     def command(self) -> tuple[list[str], Path]:
         raise NotImplementedError
 
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
     def probe(self) -> None:
         """Raises until the part answers its API."""
         raise NotImplementedError
@@ -91,6 +94,7 @@ class Part:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            env=self.environment(),
             preexec_fn=die_with_parent,
         )
 
@@ -201,6 +205,11 @@ class SeaweedS3(Part):
             *(f"-{k}={v}" for k, v in ports.items()),
         ]
         return argv, self.data_dir
+
+    def environment(self) -> dict[str, str]:
+        # Go's collector lets the heap grow to several times what an upload holds (1 GiB for
+        # 512 MiB uploaded); a soft limit keeps it near the live data, at a little CPU.
+        return {**os.environ, "GOMEMLIMIT": os.environ.get("LOCALCLOUD_S3_MEMORY_LIMIT", "256MiB")}
 
     def _admin_port(self) -> int:
         for _ in range(50):
