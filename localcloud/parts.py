@@ -69,6 +69,7 @@ class Part:
         self.process: subprocess.Popen[bytes] | None = None
         self.ready = False
         self._log: IO[bytes] | None = None
+        self._clients: dict[str, Any] = {}
 
     @property
     def endpoint_url(self) -> str:
@@ -119,6 +120,12 @@ class Part:
         return self.data_dir.parent / f"{self.name}.log"
 
     def client(self, service: str) -> Any:
+        """A client of this part (made once: probing makes many calls while the part starts)."""
+        if service not in self._clients:
+            self._clients[service] = self._new_client(service)
+        return self._clients[service]
+
+    def _new_client(self, service: str) -> Any:
         return boto3.session.Session().client(
             service,
             endpoint_url=self.endpoint_url,
