@@ -11,6 +11,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -58,6 +59,17 @@ def parse_overrides(text: str | None) -> dict[str, str]:
             raise ValueError(f"parameter override {token!r} is not Key=Value")
         out[key] = val
     return out
+
+
+def _warm_imports() -> None:
+    """Import what provisioning needs next (moto's ASL parser alone takes over a second)."""
+    import importlib
+
+    for name in ("moto.stepfunctions.parser.models", "moto.awslambda.models", "moto.sqs.models", "moto.events.models"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: S112 - only a head start; the real import reports any error
+            continue
 
 
 class LocalCloud:
@@ -164,6 +176,8 @@ class LocalCloud:
         )
         self._claim_data_dir()
         self._launch_parts()  # they start while moto starts and the template is read
+        warming = threading.Thread(target=_warm_imports, daemon=True, name="localcloud-imports")
+        warming.start()  # the slowest imports, while DynamoDB Local's JVM starts
         self._start_moto()
         template = load_template(self.template_path)
         params = {k: str(v.get("Default", "")) for k, v in (template.get("Parameters") or {}).items()}
@@ -191,10 +205,9 @@ class LocalCloud:
             poller = SqsPoller(source, self.client("sqs"), self.region)
             poller.start()
             self._pollers.append(poller)
-        # What the last run left half-way is resumed before the API takes new work.
+        # Each schedule runs once now (what the last run left half-way resumes), then at its rate.
         self.scheduler = Scheduler(self.provisioned.schedules, self.region, self.schedule_interval_seconds)
-        self.scheduler.run_all_once({"after_restart": True})
-        self.scheduler.start()
+        self.scheduler.start(first_detail={"after_restart": True})
         self._gateway = HttpApiGateway(self.provisioned.routes, self.provisioned.cors, self.host, self.port)
         self._gateway.start()
         logger.info(

@@ -1,6 +1,6 @@
 """EventBridge's schedules for the template's `Schedule` events: each function is invoked at its
-rate, and once when the local cloud starts (with `detail.after_restart`, so a function may know
-that nothing was left in flight: the reconciler resumes what the last run left half-way)."""
+rate, and once as the local cloud starts (with `detail.after_restart`, so a function may know
+that nothing is in flight yet: the reconciler resumes what the last run left half-way)."""
 
 from __future__ import annotations
 
@@ -60,16 +60,13 @@ class Scheduler:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def run_all_once(self, detail: dict[str, Any] | None = None) -> None:
-        for schedule in self._schedules:
-            self._invoke(schedule, detail)
-
-    def start(self) -> None:
+    def start(self, first_detail: dict[str, Any] | None = None) -> None:
+        """A thread per schedule; with `first_detail`, each runs once at once with that detail."""
         for schedule in self._schedules:
             interval = self._override or rate_seconds(schedule.expression)
             thread = threading.Thread(
                 target=self._loop,
-                args=(schedule, interval),
+                args=(schedule, interval, first_detail),
                 daemon=True,
                 name=f"localcloud-schedule-{schedule.event_id}",
             )
@@ -81,7 +78,9 @@ class Scheduler:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _loop(self, schedule: Schedule, interval: float) -> None:
+    def _loop(self, schedule: Schedule, interval: float, first_detail: dict[str, Any] | None) -> None:
+        if first_detail is not None:
+            self._invoke(schedule, first_detail)
         while not self._stop.wait(interval):
             self._invoke(schedule, None)
 
