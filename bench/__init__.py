@@ -12,4 +12,5 @@ BENCHMARKS = (
     "media_operations",
     "shows",
     "documents",
+    "local_cloud",
 )

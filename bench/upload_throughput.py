@@ -1,11 +1,11 @@
-"""mediabatch_client.UploadClient against boto3's `upload_file`: a 1 GiB file (or BENCH_UPLOAD_MIB) to the same moto
-S3 (the local cloud's endpoint and MEDIA_BUCKET) in the same run; the client's peak memory; and
+"""mediabatch_client.UploadClient against boto3's `upload_file`: a 1 GiB file (or BENCH_UPLOAD_MIB) to the same
+local S3 (the local cloud's SeaweedFS and MEDIA_BUCKET) in the same run; the client's peak memory; and
 POST /init for the largest file the API accepts.
 
 Method:
-- The local cloud (the API and moto's S3) runs in this process; every upload runs in a fresh
-  process of its own (`python -m bench.upload_throughput --probe KIND FILE`), so the uploader's
-  memory is its own (moto keeps the S3 objects in this process) and no uploader inherits the
+- The local cloud (the API in this process, its S3 in SeaweedFS beside it) runs here; every upload
+  runs in a fresh process of its own (`python -m bench.upload_throughput --probe KIND FILE`), so the
+  uploader's memory is its own and no uploader inherits the
   other's threads or pools. The probe uploads a 1 MiB file first (imports, connections, as a
   warm client), then the measured file; the time is the call alone, inside the probe.
 - The client: POST /init, then the server's plan (64 parts of 16 MiB) as presigned part PUTs,
@@ -142,7 +142,8 @@ def _probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
         else:  # what the client sends: no checksums, its part size and concurrency
             botocore_config = Config(s3={"addressing_style": "path"}, request_checksum_calculation="when_required")
             config = TransferConfig(multipart_chunksize=PLAIN_CHUNK, max_concurrency=PLAIN_THREADS)
-        s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"], config=botocore_config)
+        # The local cloud's S3 (SeaweedFS), where the client's presigned URLs point too.
+        s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], config=botocore_config)
         for operation, name in (("CreateMultipartUpload", "init"), ("CompleteMultipartUpload", "complete")):
             _time_operation(s3, operation, name, phases)
 
@@ -215,7 +216,7 @@ def _run_probe(kind: str, path: Path, warmup: Path) -> dict[str, Any]:
 
 
 def _clean_up(result: dict[str, Any]) -> None:
-    """Delete what a run stored (moto holds it in this process's memory and temporary files);
+    """Delete what a run stored (in the local cloud's S3);
     for the client, first wait for the processing its upload started (it fails fast on random
     bytes) so that it does not run during the next measurement."""
     from mediabatch.settings import get_settings
@@ -335,8 +336,8 @@ def run(quick: bool = False) -> BenchResult:
     figures = [
         (
             "Workload",
-            f"one {_label(FILE_BYTES)} file (make_sized_file, in a temporary folder, deleted after) to moto's "
-            f"S3 of the local cloud, each upload in a fresh process after a {_label(WARMUP_BYTES)} warm-up upload; "
+            f"one {_label(FILE_BYTES)} file (make_sized_file, in a temporary folder, deleted after) to the local "
+            f"cloud's S3 (SeaweedFS), each upload in a fresh process after a {_label(WARMUP_BYTES)} warm-up upload; "
             "runs interleaved, the order rotated each round",
         ),
         row(
@@ -399,12 +400,8 @@ def run(quick: bool = False) -> BenchResult:
         "Memory: the client sends each part from the file block by block (1 MiB reads) while the PUT streams, so "
         "it holds about `max_workers` x 1 MiB besides the interpreter, not `max_workers` x the 16 MiB part size "
         "(8 x 16 MiB alone would be 134 MB); boto3 reads each part into memory.",
-        "Complete: moto joins the parts in this process, and the cost depends on how the multipart upload was "
-        "created. boto3's defaults create it with a CRC32 checksum algorithm, and moto then checksums part by "
-        "part; without one (the API's uploads: browsers PUT plain parts to presigned URLs, and boto3 "
-        "`when_required`) moto emulates S3's default full-object CRC64NVME checksum by copying the whole object "
-        "twice more (moto 5.2.5, `FakeMultipart.complete` / `MultipartChecksumBuilder`), which takes seconds a "
-        "GiB here. On AWS, S3 does that work itself. The client's complete also includes the API's own work "
+        "Complete: SeaweedFS joins the parts by reference, as S3 does (milliseconds for a GiB; moto 5.2.5 "
+        "copied the object up to three times in memory). The client's complete also includes the API's own work "
         "(ListParts to reconcile, registering the media item, starting its processing). The transfer-only row "
         "compares what the uploaders themselves do.",
     ]

@@ -20,6 +20,18 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("LOCALCLOUD_MOTO_PORT", "0")))
     parser.add_argument("--parameter-overrides", default=os.environ.get("LOCALCLOUD_PARAMETER_OVERRIDES", ""))
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=os.environ.get("MEDIABATCH_DATA_DIR") or None,
+        help="where all state is kept (default: .localcloud/ under --root; env MEDIABATCH_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=float(os.environ.get("LOCALCLOUD_SCHEDULE_SECONDS", "0")) or None,
+        help="run every Schedule event at this interval instead of its rate (tests)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cloud = LocalCloud(
@@ -29,10 +41,15 @@ def main() -> None:
         port=args.port,
         moto_port=args.moto_port,
         parameter_overrides=parse_overrides(args.parameter_overrides),
+        data_dir=args.data_dir or args.root / ".localcloud",
+        schedule_interval_seconds=args.schedule_seconds,
     )
     cloud.start()
     print(f"mediabatch API:  {cloud.base_url}", flush=True)
     print(f"emulated AWS:    {cloud.endpoint_url}  (AWS_ENDPOINT_URL for boto3/aws cli)", flush=True)
+    print(f"S3:              {cloud.s3_endpoint_url}  (AWS_ENDPOINT_URL_S3; SeaweedFS)", flush=True)
+    print(f"DynamoDB:        {cloud.dynamodb_endpoint_url}  (AWS_ENDPOINT_URL_DYNAMODB; DynamoDB Local)", flush=True)
+    print(f"data folder:     {cloud.data_dir}  (keys: localcloud/localcloud)", flush=True)
     for tenant, key in cloud.api_keys.items():
         print(f"API key of tenant {tenant!r}: {key}", flush=True)
     print("ready", flush=True)

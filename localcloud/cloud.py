@@ -1,12 +1,17 @@
-"""Starts moto, provisions the template in it and serves the API: the whole system, locally."""
+"""Starts the parts (SeaweedFS, DynamoDB Local) and moto, provisions the template in them and
+serves the API: the whole system, locally, with its state in one data folder."""
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import secrets
+import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -18,8 +23,11 @@ from botocore.config import Config
 
 from localcloud.functions import FunctionRegistry, LocalFunction, patch_moto_lambda
 from localcloud.gateway import HttpApiGateway
-from localcloud.moto_fixes import make_dynamodb_writes_atomic
+from localcloud.moto_fixes import cache_moto_module_list, route_step_functions_clients
+from localcloud.parts import DynamoDbLocal, Part, SeaweedS3, reap_stale_parts
 from localcloud.provision import Provisioned, Provisioner
+from localcloud.scheduler import Scheduler
+from localcloud.sqs_journal import SqsJournal
 from localcloud.sqs_poller import SqsPoller
 from localcloud.template import Resolver, load_template, merge_globals
 
@@ -33,8 +41,9 @@ _LOCAL_ENV = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "AWS_ACCESS_KEY_ID": "localcloud",
     "AWS_SECRET_ACCESS_KEY": "localcloud",
-    "AWS_SESSION_TOKEN": "localcloud",
 }
+# Services served by a part of their own (boto3 names); moto plays the rest.
+_PART_SERVICES = ("s3", "dynamodb")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -63,6 +72,17 @@ def _local_default(default: str) -> str:
     return default
 
 
+def _warm_imports() -> None:
+    """Import what provisioning needs next (moto's ASL parser alone takes over a second)."""
+    import importlib
+
+    for name in ("moto.stepfunctions.parser.models", "moto.awslambda.models", "moto.sqs.models", "moto.events.models"):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: S112 - only a head start; the real import reports any error
+            continue
+
+
 class LocalCloud:
     """One process, one emulated cloud. Environment and moto state are process-wide, so run one
     LocalCloud per process (tests use a session fixture; other templates run in a subprocess)."""
@@ -80,6 +100,8 @@ class LocalCloud:
         parameter_overrides: dict[str, str] | None = None,
         api_keys: str | None = None,
         work_dir: Path | None = None,
+        data_dir: Path | None = None,
+        schedule_interval_seconds: float | None = None,
     ) -> None:
         self.root = root
         self.template_path = root / template
@@ -90,8 +112,16 @@ class LocalCloud:
         self.region = region
         self.parameter_overrides = parameter_overrides or {}
         self.api_keys_spec = api_keys
-        self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="localcloud-"))
+        # Everything the cloud keeps lives here; without one, a temporary folder removed at stop.
+        self._temporary_data = data_dir is None
+        self.data_dir = (data_dir or Path(tempfile.mkdtemp(prefix="localcloud-"))).resolve()
+        self.work_dir = work_dir or self.data_dir / "lambda-tmp"
         self.api_keys: dict[str, str] = {}
+        self.parts: dict[str, Part] = {}
+        self.schedule_interval_seconds = schedule_interval_seconds
+        self.scheduler: Scheduler | None = None
+        self._sqs_journal: SqsJournal | None = None
+        self._lock_file: Any = None
         self.provisioned: Provisioned | None = None
         self.resolver: Resolver | None = None
         self._moto: Any = None
@@ -108,10 +138,33 @@ class LocalCloud:
         port = self._gateway.port if self._gateway else self.port
         return f"http://{self.host}:{port}"
 
+    @property
+    def s3_endpoint_url(self) -> str:
+        return self.parts["s3"].endpoint_url
+
+    @property
+    def dynamodb_endpoint_url(self) -> str:
+        return self.parts["dynamodb"].endpoint_url
+
+    def endpoint_for(self, service: str) -> str:
+        """Where `service` (a boto3 name) is served: its own part, else moto."""
+        part = self.parts.get(service)
+        return part.endpoint_url if part else self.endpoint_url
+
     def client(self, service: str) -> Any:
+        if service in self.parts:
+            self.parts[service].wait_ready()
         return boto3.session.Session(region_name=self.region).client(
-            service, endpoint_url=self.endpoint_url, config=Config(s3={"addressing_style": "path"})
+            service,
+            endpoint_url=self.endpoint_for(service),
+            aws_access_key_id=_LOCAL_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=_LOCAL_ENV["AWS_SECRET_ACCESS_KEY"],
+            config=Config(s3={"addressing_style": "path"}, signature_version="s3v4" if service == "s3" else None),
         )
+
+    def pids(self) -> list[int]:
+        """This process and every part's: what the local cloud runs as."""
+        return [os.getpid(), *(pid for part in self.parts.values() for pid in part.pids())]
 
     def function(self, logical_id: str) -> LocalFunction:
         """The template's function `logical_id`, whose handler `.invoke(event)` calls directly
@@ -129,9 +182,14 @@ class LocalCloud:
         # Powertools warns on every invocation that emits no metric; noise in a local run.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         os.environ.update(_LOCAL_ENV)
+        os.environ.pop("AWS_SESSION_TOKEN", None)  # SeaweedFS takes a session token for an STS one
         os.environ.update(
             {"MOTO_PORT": str(self.moto_port), "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
         )
+        self._claim_data_dir()
+        self._launch_parts()  # they start while moto starts and the template is read
+        warming = threading.Thread(target=_warm_imports, daemon=True, name="localcloud-imports")
+        warming.start()  # the slowest imports, while DynamoDB Local's JVM starts
         self._start_moto()
         template = load_template(self.template_path)
         params = {k: _local_default(str(v.get("Default", ""))) for k, v in (template.get("Parameters") or {}).items()}
@@ -155,10 +213,14 @@ class LocalCloud:
         patch_moto_lambda(registry)
         self._apply_function_environment()
         self._seed_api_keys()
+        self._restore_queues()
         for source in self.provisioned.sqs_sources:
             poller = SqsPoller(source, self.client("sqs"), self.region)
             poller.start()
             self._pollers.append(poller)
+        # Each schedule runs once now (what the last run left half-way resumes), then at its rate.
+        self.scheduler = Scheduler(self.provisioned.schedules, self.region, self.schedule_interval_seconds)
+        self.scheduler.start(first_detail={"after_restart": True})
         self._gateway = HttpApiGateway(self.provisioned.routes, self.provisioned.cors, self.host, self.port)
         self._gateway.start()
         logger.info(
@@ -170,12 +232,23 @@ class LocalCloud:
         return self
 
     def stop(self) -> None:
+        if self.scheduler:
+            self.scheduler.stop()
+        if self._sqs_journal:
+            self._sqs_journal.close()
         for poller in self._pollers:
             poller.stop()
         if self._gateway:
             self._gateway.stop()
         if self._moto:
             self._moto.stop()
+        for part in self.parts.values():
+            part.stop()
+        if self._lock_file:
+            self._lock_file.close()
+            self._lock_file = None
+        if self._temporary_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -184,10 +257,47 @@ class LocalCloud:
         self.stop()
 
     # ------------------------------------------------------------------ internals
+    def _restore_queues(self) -> None:
+        from moto.sqs.models import sqs_backends
+
+        from localcloud.template import ACCOUNT_ID
+
+        self._sqs_journal = SqsJournal(self.data_dir / "sqs-journal.jsonl")
+        restored = self._sqs_journal.open(sqs_backends[ACCOUNT_ID][self.region])
+        if restored:
+            logger.info("%d SQS messages restored from the data folder", restored)
+
+    def _claim_data_dir(self) -> None:
+        """One local cloud per data folder: a second one would corrupt the parts' files."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_file = (self.data_dir / "lock").open("w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"another local cloud is running on {self.data_dir}") from None
+
+    def _launch_parts(self) -> None:
+        """Start the parts; the first client of each waits until it answers."""
+        keys = (_LOCAL_ENV["AWS_ACCESS_KEY_ID"], _LOCAL_ENV["AWS_SECRET_ACCESS_KEY"])
+        self.parts = {
+            "s3": SeaweedS3(self.data_dir / "s3", self.host, *keys),
+            "dynamodb": DynamoDbLocal(self.data_dir / "dynamodb", self.host, *keys),
+        }
+        reap_stale_parts(self.data_dir / "parts.pids")
+        for part in self.parts.values():
+            part.launch()
+        (self.data_dir / "parts.pids").write_text(
+            "".join(f"{pid}\n" for part in self.parts.values() for pid in part.pids())
+        )
+        for service in _PART_SERVICES:
+            # boto3 (botocore >= 1.31) honours these for clients created without an endpoint.
+            os.environ[f"AWS_ENDPOINT_URL_{service.upper()}"] = self.endpoint_for(service)
+        route_step_functions_clients({s: self.endpoint_for(s) for s in _PART_SERVICES}, *keys)
+
     def _start_moto(self) -> None:
         from moto.server import ThreadedMotoServer
 
-        make_dynamodb_writes_atomic()
+        cache_moto_module_list()
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self.moto_port, verbose=False)
         self._moto.start()
         requests.post(
@@ -209,6 +319,7 @@ class LocalCloud:
                 merged[key] = (fn.logical_id, val)
         os.environ.update({k: v for k, (_, v) in merged.items()})
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
+        self.work_dir.mkdir(parents=True, exist_ok=True)
         os.environ["MEDIABATCH_WORK_DIR"] = str(self.work_dir)
         for path in [*self.provisioned.layer_dirs, *(fn.code_dir for fn in self.provisioned.functions.all())]:
             if str(path) not in sys.path:
@@ -228,10 +339,21 @@ class LocalCloud:
         spec = self.api_keys_spec if self.api_keys_spec is not None else os.environ.get("MEDIABATCH_API_KEYS", "")
         pairs = [p.strip() for p in spec.split(",") if p.strip()]
         if not pairs:
-            pairs = [f"local:{new_api_key()}"]
+            pairs = [f"local:{self._stable_local_key(new_api_key)}"]
         for pair in pairs:
             tenant, sep, key = pair.partition(":")
             if not sep:
                 raise ValueError(f"MEDIABATCH_API_KEYS entry {pair!r} is not tenant:key")
             container.tenant_service().register_api_key(tenant.strip(), key.strip())
             self.api_keys[tenant.strip()] = key.strip()
+
+    def _stable_local_key(self, new_api_key: Any) -> str:
+        """The key of tenant `local`, made once per data folder and kept there."""
+        path = self.data_dir / "local-api-key"
+        if path.exists():
+            return path.read_text().strip()
+        key = str(new_api_key())
+        tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+        tmp.write_text(key + "\n")
+        os.replace(tmp, path)
+        return key

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.functions import FunctionRegistry, LocalFunction, code_location, function_arn
+from localcloud.scheduler import Schedule, rate_seconds
 from localcloud.template import ACCOUNT_ID, Resolver, references
 
 logger = logging.getLogger("localcloud.provision")
@@ -41,6 +42,7 @@ class Provisioned:
     sqs_sources: list[SqsSource] = field(default_factory=list)
     layer_dirs: list[Path] = field(default_factory=list)
     state_machines: dict[str, str] = field(default_factory=dict)
+    schedules: list[Schedule] = field(default_factory=list)
     cors: dict[str, Any] | None = None
 
 
@@ -124,9 +126,13 @@ class Provisioner:
         if p.get("StreamSpecification"):
             args["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
         ddb = self.clients("dynamodb")
-        ddb.create_table(**args)
-        if p.get("TimeToLiveSpecification"):
-            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=p["TimeToLiveSpecification"])
+        try:
+            ddb.create_table(**args)
+        except ddb.exceptions.ResourceInUseException:
+            logger.debug("table %s kept from the data folder", name)  # its items too: a restart
+        else:
+            if p.get("TimeToLiveSpecification"):
+                ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=p["TimeToLiveSpecification"])
         self.resolver.refs[logical_id] = name
         self.resolver.attrs[(logical_id, "Arn")] = self._arn("dynamodb", f"table/{name}")
 
@@ -134,7 +140,10 @@ class Provisioner:
         p = self.resolver.resolve(props)
         name = (p.get("BucketName") or f"{self.stack}-{logical_id}").lower()
         s3 = self.clients("s3")
-        s3.create_bucket(Bucket=name)
+        try:
+            s3.create_bucket(Bucket=name)
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            logger.debug("bucket %s kept from the data folder", name)
         rules = []
         for rule in (p.get("LifecycleConfiguration") or {}).get("Rules", []):
             api_rule: dict[str, Any] = {
@@ -293,6 +302,10 @@ class Provisioner:
                     "ReportBatchItemFailures" in (p.get("FunctionResponseTypes") or []),
                 )
             )
+        elif kind == "Schedule":
+            p = self.resolver.resolve(props)
+            rate_seconds(p["Schedule"])  # refuse what the local cloud cannot run, at start
+            self.out.schedules.append(Schedule(fn, p["Id"], p["Schedule"], bool(p.get("Enabled", True))))
         else:
             raise NotImplementedError(f"{fn.logical_id}: event type {kind} is not supported by the local cloud")
 

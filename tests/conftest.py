@@ -72,6 +72,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
         },
         api_keys=f"{TENANT_A}:{KEY_A},{TENANT_B}:{KEY_B}",
         work_dir=tmp_path_factory.mktemp("lambda-tmp"),
+        data_dir=tmp_path_factory.mktemp("localcloud-data"),
+        # The reconciler would start the batches integration tests write without starting them.
+        schedule_interval_seconds=24 * 3600,
     )
     local.start()
     yield local

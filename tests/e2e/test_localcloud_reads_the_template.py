@@ -101,7 +101,7 @@ FILES = {
     "functions/archiver/app.py": """
         import os, boto3
         def handler(event, context):
-            s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+            s3 = boto3.client("s3")  # boto3 reads AWS_ENDPOINT_URL_S3, which the local cloud sets
             for record in event["Records"]:
                 s3.put_object(Bucket=os.environ["ARCHIVE_BUCKET"], Key=record["body"], Body=b"seen")
             return {"batchItemFailures": []}
@@ -130,7 +130,7 @@ FILES = {
 
 
 @pytest.fixture(scope="module")
-def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     root = tmp_path_factory.mktemp("throwaway")
     (root / "template.yaml").write_text(TEMPLATE)
     for rel, text in FILES.items():
@@ -153,6 +153,8 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
             "0",
             "--parameter-overrides",
             "Greeting=bonjour",
+            "--data-dir",
+            str(root / "data"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -178,21 +180,26 @@ def throwaway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     if not lines or lines[-1].strip() != "ready":
         proc.kill()
         pytest.fail("local cloud did not start:\n" + "".join(lines))
-    urls = {key: line.split()[2] for line in lines for key in ("API:", "AWS:") if key in line.split()[:2]}
-    yield urls["API:"], urls["AWS:"]
+    urls = {
+        key: next(word for word in line.split() if word.startswith("http"))
+        for line in lines
+        for key in ("API:", "AWS:", "S3:")
+        if key in line.split()[:2]
+    }
+    yield urls["API:"], urls["AWS:"], urls["S3:"]
     proc.terminate()
     proc.wait(timeout=10)
 
 
-def test_new_route_with_path_parameter_and_template_parameter(throwaway: tuple[str, str]) -> None:
-    base, _ = throwaway
+def test_new_route_with_path_parameter_and_template_parameter(throwaway: tuple[str, str, str]) -> None:
+    base, _, _ = throwaway
     response = requests.get(f"{base}/greet/ada", timeout=10)
     assert response.status_code == 200
     assert response.json() == {"message": "bonjour, ada"}
 
 
-def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) -> None:
-    base, endpoint = throwaway
+def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str, str]) -> None:
+    base, endpoint, s3_endpoint = throwaway
     started = requests.post(f"{base}/flows", json={"n": 21}, timeout=10)
     assert started.status_code == 202
     sfn = boto3.client(
@@ -204,10 +211,10 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
     )
     s3 = boto3.client(
         "s3",
-        endpoint_url=endpoint,
+        endpoint_url=s3_endpoint,
         region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
+        aws_access_key_id="localcloud",
+        aws_secret_access_key="localcloud",
         config=Config(s3={"addressing_style": "path"}),
     )
     arn = started.json()["executionArn"]
@@ -224,13 +231,13 @@ def test_new_state_machine_function_and_queue_run(throwaway: tuple[str, str]) ->
     assert keys == ["doubled-42"]
 
 
-def test_a_distributed_map_reads_its_items_from_the_local_s3(throwaway: tuple[str, str]) -> None:
+def test_a_distributed_map_reads_its_items_from_the_local_s3(throwaway: tuple[str, str, str]) -> None:
     """ItemReader `arn:aws:states:::s3:getObject` with InputType JSON: the item list is read
     from the local S3, not carried in the execution input."""
-    _, endpoint = throwaway
-    keys = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    _, endpoint, s3_endpoint = throwaway
+    keys = {"region_name": "us-east-1", "aws_access_key_id": "localcloud", "aws_secret_access_key": "localcloud"}
     sfn = boto3.client("stepfunctions", endpoint_url=endpoint, **keys)
-    s3 = boto3.client("s3", endpoint_url=endpoint, config=Config(s3={"addressing_style": "path"}), **keys)
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, config=Config(s3={"addressing_style": "path"}), **keys)
     bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "itemsbucket" in b["Name"])
     s3.put_object(Bucket=bucket, Key="lists/run.json", Body=json.dumps([{"n": n} for n in range(1, 31)]).encode())
     arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if "Items" in m["name"])
@@ -243,8 +250,8 @@ def test_a_distributed_map_reads_its_items_from_the_local_s3(throwaway: tuple[st
     assert json.loads(run["output"]) == [{"n": 3 * n, "tag": "t"} for n in range(1, 31)]
 
 
-def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str]) -> None:
-    base, _ = throwaway
+def test_unknown_route_is_404_like_api_gateway(throwaway: tuple[str, str, str]) -> None:
+    base, _, _ = throwaway
     response = requests.get(f"{base}/nope", timeout=10)
     # A template without a catch-all route: API Gateway itself answers, with its own body.
     assert response.status_code == 404 and response.json() == {"message": "Not Found"}

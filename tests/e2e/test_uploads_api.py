@@ -7,10 +7,12 @@ import hashlib
 import os
 import time
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
 
+from localcloud import LocalCloud
 from tests.conftest import Api
 from tests.support.media import MediaSet
 
@@ -108,11 +110,15 @@ def test_complete_before_upload_names_the_missing_part(api: Api) -> None:
     assert err["code"] == "missing_parts" and err["details"]["missingChunks"] == [0]
 
 
-def test_wrong_size_single_upload_is_refused_at_complete(api: Api) -> None:
+def test_wrong_size_single_upload_is_refused_at_complete(api: Api, cloud: LocalCloud) -> None:
     (session,) = data(init(api, [{"filename": "short.mp4", "size": 5000, "type": "video/mp4"}]))
-    # moto does not enforce the signed Content-Length (LocalStack does: tests/localstack); the
-    # server still checks the stored size against the declared one.
-    requests.put(session["presignedUrls"][0], data=b"x" * 4000, headers=session["requiredHeaders"], timeout=30)
+    url = session["presignedUrls"][0]
+    # S3 (SeaweedFS locally, as on AWS) refuses a body of another size than the signed one ...
+    put = requests.put(url, data=b"x" * 4000, headers=session["requiredHeaders"], timeout=30)
+    assert put.status_code == 403
+    # ... and the server still checks the stored size against the declared one, whatever wrote it.
+    bucket, key = urlsplit(url).path.lstrip("/").split("/", 1)
+    cloud.client("s3").put_object(Bucket=bucket, Key=unquote(key), Body=b"x" * 4000, ContentType="video/mp4")
     progress = data(api.request("GET", f"/api/v1/videos/batch/progress/{session['uploadId']}"))
     assert progress["failedChunks"] == [0] and progress["progress"] < 100
     retry = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}"))
@@ -293,10 +299,15 @@ def test_a_type_with_parameters_is_accepted_as_its_bare_type(api: Api, media: Me
     assert stored.content == clip and stored.headers["Content-Type"] == "video/mp4"
 
 
-def test_a_wrong_content_type_can_be_uploaded_again(api: Api, media: MediaSet) -> None:
+def test_a_wrong_content_type_can_be_uploaded_again(api: Api, media: MediaSet, cloud: LocalCloud) -> None:
     clip = media.clip.read_bytes()
     (session,) = data(init(api, [{"filename": "t.mp4", "size": len(clip), "type": "video/mp4"}]))
-    requests.put(session["presignedUrls"][0], data=clip, headers={"Content-Type": "text/plain"}, timeout=30)
+    url = session["presignedUrls"][0]
+    # S3 refuses a type other than the signed one (SeaweedFS locally, as AWS) ...
+    assert requests.put(url, data=clip, headers={"Content-Type": "text/plain"}, timeout=30).status_code == 403
+    # ... and the server checks the stored type, whatever wrote the object.
+    bucket, key = urlsplit(url).path.lstrip("/").split("/", 1)
+    cloud.client("s3").put_object(Bucket=bucket, Key=unquote(key), Body=clip, ContentType="text/plain")
     response = api.request("POST", f"/api/v1/videos/batch/complete/{session['uploadId']}")
     assert response.status_code == 400 and error(response)["code"] == "content_type_mismatch"
     (again,) = data(api.request("POST", f"/api/v1/videos/batch/retry/{session['uploadId']}"))

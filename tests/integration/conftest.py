@@ -1,6 +1,6 @@
-"""Integration fixtures: the real adapters against the session's emulated cloud (moto, provisioned
-from template.yaml by tests/conftest.py's `cloud`). Every test gets its own tenant id, so tests
-never see each other's items in the shared table."""
+"""Integration fixtures: the real adapters against the session's local cloud (DynamoDB Local,
+SeaweedFS and moto, provisioned from template.yaml by tests/conftest.py's `cloud`). Every test
+gets its own tenant id, so tests never see each other's items in the shared table."""
 
 from __future__ import annotations
 

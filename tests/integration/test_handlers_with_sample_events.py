@@ -70,6 +70,13 @@ def check_document_embedding(cloud: LocalCloud, event: Any) -> None:
     assert result == {"index": 0, "status": "unchanged"}
 
 
+def check_reconcile(cloud: LocalCloud, event: Any) -> None:
+    # A scheduled pass over the session's table: what it did is reported, nothing raised.
+    result = cloud.function("ReconcileFunction").invoke(event)
+    assert set(result) == {"started", "requeued_jobs", "failed", "announced", "finalized"}
+    assert isinstance(result["requeued_jobs"], int) and all(isinstance(result[k], list) for k in ("started", "failed"))
+
+
 CHECKS: dict[str, Callable[[LocalCloud, Any], None]] = {
     "DocumentEmbeddingFunction": check_document_embedding,
     "ApiFunction": check_api,
@@ -78,6 +85,7 @@ CHECKS: dict[str, Callable[[LocalCloud, Any], None]] = {
     "FinalizeBatchFunction": check_finalize_batch,
     "MediaProcessingFunction": check_media_processing,
     "WebhookSenderFunction": check_webhook_sender,
+    "ReconcileFunction": check_reconcile,
 }
 
 

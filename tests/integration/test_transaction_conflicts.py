@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.moto_fixes import inject_transaction_conflicts
+from localcloud.faults import inject_transaction_conflicts
 from mediabatch.adapters.dynamodb.batches import BatchTable, StartOutcome
 from mediabatch.downloads.models import JobStatus
 from tests.integration.conftest import MakeBatch

@@ -43,6 +43,7 @@ from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.operations.service import MediaOperations
 from mediabatch.processing.service import MediaProcessor
+from mediabatch.reconcile.service import Reconciler
 from mediabatch.settings import Settings, get_settings
 from mediabatch.shows.service import ShowService
 from mediabatch.tenants.service import TenantService
@@ -73,7 +74,8 @@ def settings() -> Settings:
 def aws(service: str) -> Any:
     """A boto3 client at the configured endpoint (the local cloud) or AWS."""
     s = settings()
-    return client(service, endpoint_url=s.aws_endpoint_url, region=s.aws_region)
+    endpoint = s.aws_service_endpoint_urls.get(service, s.aws_endpoint_url)
+    return client(service, endpoint_url=endpoint, region=s.aws_region)
 
 
 # ---------------------------------------------------------------------- adapters
@@ -182,6 +184,11 @@ def tenant_service() -> TenantService:
 @lru_cache(maxsize=1)
 def batch_finalizer() -> BatchFinalizer:
     return BatchFinalizer(batch_table(), event_publisher())
+
+
+@lru_cache(maxsize=1)
+def reconciler() -> Reconciler:
+    return Reconciler(batch_table(), batch_table(), batch_orchestrator(), batch_finalizer())
 
 
 @lru_cache(maxsize=1)

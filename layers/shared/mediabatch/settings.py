@@ -29,6 +29,9 @@ class Settings(BaseModel):
     # Running on the local cloud (it sets MEDIABATCH_LOCAL=1): refusals say how to allow a host there.
     local_mode: bool = False
     aws_endpoint_url: str | None = None
+    # boto3's per-service endpoints (AWS_ENDPOINT_URL_S3, ..._DYNAMODB), by lower-cased suffix:
+    # an explicit endpoint_url would otherwise hide them from boto3.
+    aws_service_endpoint_urls: dict[str, str] = Field(default_factory=dict)
     aws_region: str = "us-east-1"
     presign_ttl_seconds: int = 3600
     job_timeout_seconds: int = 1800
@@ -73,6 +76,11 @@ class Settings(BaseModel):
             url_allowlist=e.get("MEDIABATCH_URL_ALLOWLIST", ""),
             local_mode=e.get("MEDIABATCH_LOCAL", "") in ("1", "true"),
             aws_endpoint_url=e.get("AWS_ENDPOINT_URL") or None,
+            aws_service_endpoint_urls={
+                k.removeprefix("AWS_ENDPOINT_URL_").lower(): v
+                for k, v in e.items()
+                if k.startswith("AWS_ENDPOINT_URL_") and v
+            },
             aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
             presign_ttl_seconds=int(e.get("MEDIABATCH_PRESIGN_TTL_SECONDS", "3600")),
             job_timeout_seconds=int(e.get("MEDIABATCH_JOB_TIMEOUT_SECONDS", "1800")),

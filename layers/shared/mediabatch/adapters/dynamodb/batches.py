@@ -11,6 +11,7 @@ transaction, so counters never drift from the jobs they count.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -335,6 +336,45 @@ class BatchTable:
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":true": value(True)},
         )
+
+    def requeue_job(self, job: JobRecord) -> bool:
+        """running -> queued with its counters, for a job whose run was lost (the reconciler);
+        False if the job was not running any more."""
+        items = [
+            self._job_transition(job, JobStatus.RUNNING, JobStatus.QUEUED, {}),
+            {
+                "Update": {
+                    **self._batch_key(job),
+                    "UpdateExpression": "ADD running_jobs :minus, queued_jobs :one",
+                    "ExpressionAttributeValues": {":minus": value(-1), ":one": value(1)},
+                }
+            },
+        ]
+        try:
+            transact_write(self._ddb, items)
+        except ClientError as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
+
+    def open_batches(self) -> Iterator[BatchRecord]:
+        """Batches of every tenant still active, or terminal and not announced. A filtered scan:
+        the reconciler runs every few minutes; a sparse index is the step after this one."""
+        paginator = self._ddb.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            FilterExpression="sk = :batch AND (#s IN (:q, :r) OR announced = :false)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":batch": value("BATCH"),
+                ":q": _ACTIVE[0],
+                ":r": _ACTIVE[1],
+                ":false": value(False),
+            },
+        ):
+            for item in page.get("Items", []):
+                yield _batch(item)
 
     def request_cancel(self, job: JobRecord) -> None:
         """Ask a running job to stop; it notices at its next progress write."""

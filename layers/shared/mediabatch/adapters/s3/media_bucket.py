@@ -77,7 +77,11 @@ class MediaBucket:
             except self._s3.exceptions.NoSuchUpload:
                 return None
             for part in page.get("Parts", []):
-                parts[int(part["PartNumber"])] = (int(part["Size"]), str(part["ETag"]))
+                number, entry = int(part["PartNumber"]), (int(part["Size"]), str(part["ETag"]))
+                # S3 lists a part number once. SeaweedFS (the local cloud's S3) keeps a replaced
+                # part's old entry too; a presigned part PUT cannot change the size, so the
+                # larger entry is the part that replaced a short one.
+                parts[number] = max(entry, parts.get(number, entry))
             if not page.get("IsTruncated"):
                 return parts
             kwargs["PartNumberMarker"] = page["NextPartNumberMarker"]

@@ -7,6 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from mediabatch.reconcile.models import RunState
+
 
 def execution_name(batch_id: str, round: int) -> str:
     """`batch_x` for the first round, `batch_x-r2` for the first retry, and so on."""
@@ -36,6 +38,17 @@ class BatchOrchestrator:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
+
+    def run_state(self, batch_id: str) -> RunState:
+        """The state of the execution named after the batch (mediabatch.reconcile.ports)."""
+        execution_arn = self._arn.replace(":stateMachine:", ":execution:", 1) + ":" + batch_id
+        try:
+            status = self._sfn.describe_execution(executionArn=execution_arn)["status"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("ExecutionDoesNotExist", "ResourceNotFoundException"):
+                return RunState.MISSING
+            raise
+        return RunState.RUNNING if status in ("RUNNING", "PENDING_REDRIVE") else RunState.ENDED
 
 
 class MediaProcessingOrchestrator:

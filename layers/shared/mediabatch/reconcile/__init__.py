@@ -1,0 +1,1 @@
+"""Drives work that stopped half-way (a crash, a lost start, a lost event) to its end."""
