@@ -23,6 +23,12 @@ def inject_transaction_conflicts(count: int) -> None:
         _conflicts_to_inject = count
 
 
+def pending_transaction_conflicts() -> int:
+    """How many injected conflicts are still to come (tests check theirs were consumed)."""
+    with _lock:
+        return _conflicts_to_inject
+
+
 def _take_one() -> bool:
     global _conflicts_to_inject
     with _lock:
