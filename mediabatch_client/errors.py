@@ -138,11 +138,21 @@ ERRORS_BY_CODE: Mapping[str, type[MediaBatchError]] = {
     "batch_not_found": BatchNotFound,
     "media_not_found": MediaNotFound,
     "upload_not_found": UploadNotFound,
+    "job_not_found": NotFoundError,
+    "webhook_not_found": NotFoundError,
+    "delivery_not_found": NotFoundError,
     "route_not_found": RouteNotFound,
     "method_not_allowed": RouteNotFound,
     "conflict": ConflictError,
     "idempotency_key_reused": IdempotencyKeyReused,
     "upload_completed": ConflictError,
+    "batch_not_finished": ConflictError,
+    "nothing_to_retry": ConflictError,
+    "webhook_limit_reached": ConflictError,
+    "invalid_event_type": InvalidRequest,
+    "invalid_webhook_url": InvalidRequest,
+    "invalid_url": InvalidRequest,
+    "invalid_cursor": InvalidRequest,
     "payload_too_large": PayloadTooLarge,
     "rate_limited": RateLimited,
     "http_429": RateLimited,
@@ -159,7 +169,7 @@ ERRORS_BY_CODE: Mapping[str, type[MediaBatchError]] = {
 def error_for(code: str, message: str, status: int | None = None, details: Any = None) -> MediaBatchError:
     """The exception for an error `code`: its own class, or `MediaBatchError` itself for a code
     this SDK does not know (still with the code as the server sent it)."""
-    cls = ERRORS_BY_CODE.get(code, MediaBatchError)
+    cls = ERRORS_BY_CODE.get(code) or (NotFoundError if code.endswith("_not_found") else MediaBatchError)
     return cls(message, code=code, status=status, details=details)
 
 

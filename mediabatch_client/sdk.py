@@ -20,7 +20,9 @@ from types import TracebackType
 from mediabatch_client.client import UploadClient
 from mediabatch_client.resources.audit import Audit
 from mediabatch_client.resources.batches import Batches
+from mediabatch_client.resources.documents import Documents
 from mediabatch_client.resources.media import Media
+from mediabatch_client.resources.shows import Shows
 from mediabatch_client.resources.uploads import Uploads
 from mediabatch_client.resources.webhooks import Webhooks
 from mediabatch_client.transport import DEFAULT_TIMEOUT, Timeout, Transport
@@ -50,6 +52,8 @@ class MediaBatch:
         self.media = Media(self.transport)
         self.audit = Audit(self.transport)
         self.webhooks = Webhooks(self.transport)
+        self.shows = Shows(self.transport)
+        self.documents = Documents(self.transport)
         self.uploads = Uploads(
             UploadClient(
                 self.base_url,
@@ -58,7 +62,8 @@ class MediaBatch:
                 part_retries=part_retries,
                 api_retries=retries,
                 retry_backoff=backoff,
-            )
+            ),
+            self.transport,
         )
 
     def close(self) -> None:

@@ -91,9 +91,12 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         safe: bool | None = None,
+        files: Any = None,
+        data: Mapping[str, str] | None = None,
     ) -> Any:
         """One call; returns the decoded JSON body (None for an empty one). `safe`: may it be
-        sent twice (default: GET/DELETE, or any call with an `idempotency_key`)."""
+        sent twice (default: GET/DELETE, or any call with an `idempotency_key`). `files`/`data`:
+        a multipart body instead of JSON (as requests takes them)."""
         headers = dict(self._headers)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
@@ -103,11 +106,32 @@ class Transport:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = http.request(
-                method, self.base_url + path, json=json, params=query, headers=headers, timeout=self.timeout
+                method,
+                self.base_url + path,
+                json=json,
+                params=query,
+                headers=headers,
+                timeout=self.timeout,
+                files=files,
+                data=data,
             )
         except requests.RequestException as exc:
             raise ConnectionFailed(f"{method} {path}: {_cause(exc)}", code="connection_error", status=None) from exc
         return _body_of(response, f"{method} {path}")
+
+    def put_object(self, url: str, data: bytes, headers: Mapping[str, str]) -> None:
+        """PUT bytes to a presigned storage URL (no API key: the URL is the permission); the
+        same bytes may be sent twice, so it is retried like a GET."""
+        try:
+            response = self._safe.request("PUT", url, data=data, headers=dict(headers), timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise ConnectionFailed(f"PUT {url.split('?')[0]}: {_cause(exc)}", code="connection_error") from exc
+        if response.status_code >= 300:
+            raise error_for(
+                "storage_error",
+                f"storage refused the file: HTTP {response.status_code} {response.text[:200]!r}",
+                response.status_code,
+            )
 
 
 def _cause(exc: requests.RequestException) -> str:
@@ -135,9 +159,16 @@ def _body_of(response: requests.Response, what: str) -> Any:
     return body
 
 
+# The code of a `{"detail": "..."}` answer, by its status (the body names none).
+_DETAIL_CODES = {400: "bad_request", 404: "not_found", 409: "conflict", 413: "payload_too_large", 500: "internal_error"}
+
+
 def _error_of(body: Any, status: int, what: str, text: str) -> MediaBatchError:
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and error.get("code"):
         return error_for(str(error["code"]), str(error.get("message", "")), status, error.get("details"))
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):  # the document routes answer the seed's `{"detail": "..."}`
+        return error_for(_DETAIL_CODES.get(status, f"http_{status}"), detail, status)
     message = body.get("message") if isinstance(body, dict) else None
     return error_for(f"http_{status}", str(message or f"{what} answered HTTP {status}: {text[:200]!r}"), status)

@@ -1,18 +1,25 @@
 """The `mediabatch` command line (also `python -m mediabatch_client`):
 
     mediabatch download URL... | -f urls.txt [--concurrency N] [--watch]
-    mediabatch batch status|watch|cancel ID
+    mediabatch show URL [--folder F] [--watch]      (a show, feed or playlist: a job per episode)
+    mediabatch batch ls [--status S] | status|watch|cancel|retry ID
     mediabatch upload FILE... [--parallel N]        (run again to resume an interrupted upload)
     mediabatch resume UPLOAD_ID FILE
+    mediabatch uploads ls                           (open uploads)
+    mediabatch embed FILE... --collection C [--watch]
+    mediabatch search TEXT --collection C [-n N]
+    mediabatch collections ls|rm NAME
     mediabatch media ls|get|rm|cp ...
     mediabatch audit [--action A] [--since T]
-    mediabatch webhooks secret [--rotate]
+    mediabatch webhooks secret [--rotate] | ls | add URL --events E... | rm ID
+    mediabatch webhooks deliveries ID | redeliver DELIVERY_ID
 
 Every command takes --api, --key, --config, --json, --quiet, --timeout, --retries (before or
 after the command's name). Results go to stdout (plain lines, or JSON with --json), live
 progress and errors to stderr: `error: <code>: <message>`.
 
-Exit status: 0 ok; 1 the API refused the call or a batch/upload ended with failures; 2 usage;
+Exit status: 0 ok; 1 the API refused the call or a batch/upload/document job ended with
+failures (watch views print each failed job's error_code); 2 usage;
 3 authentication (missing or invalid key); 4 not found; 5 the API cannot be reached; 130
 interrupted (Ctrl-C).
 """
@@ -64,8 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediabatch",
         parents=[_common(suppress=False)],
-        description="mediabatch from the command line: batch downloads, uploads, media, audit, webhooks.",
-        epilog="Exit status: 0 ok, 1 API refusal or failed batch/upload, 2 usage, 3 authentication, "
+        description="mediabatch from the command line: batch downloads, shows, uploads, documents, media, "
+        "audit, webhooks.",
+        epilog="Exit status: 0 ok, 1 API refusal or failed batch/upload/document job, 2 usage, 3 authentication, "
         "4 not found, 5 API unreachable, 130 interrupted.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,5 +1,6 @@
 """The live views (rich): a batch's jobs with a bar each and the batch overall, redrawn as
-they are polled; one bar per uploaded file and one overall. On a terminal they redraw in place;
+they are polled; a show's episodes; a document job's files with their step and percentage;
+one bar per uploaded file and one overall. On a terminal they redraw in place;
 elsewhere (a log) rich prints the last state once."""
 
 from __future__ import annotations
@@ -24,10 +25,81 @@ from rich.text import Text
 from mediabatch_client.models import UploadProgress
 from mediabatch_client.progress_bar import human
 from mediabatch_client.resources.batches import Batch, Job
+from mediabatch_client.resources.documents import DocumentJobStatus
+from mediabatch_client.resources.shows import EpisodeJob, ShowBatch
 
-__all__ = ["UploadView", "batch_summary", "batch_view"]
+__all__ = ["UploadView", "batch_summary", "batch_view", "document_view", "show_summary", "show_view"]
 
-_STYLE = {"completed": "green", "failed": "red", "cancelled": "yellow", "running": "cyan", "queued": "dim"}
+_STYLE = {
+    "completed": "green",
+    "failed": "red",
+    "cancelled": "yellow",
+    "running": "cyan",
+    "processing": "cyan",
+    "queued": "dim",
+    "pending": "dim",
+    "finished": "yellow",
+    "partially_completed": "yellow",
+}
+
+
+def episode_failure(job: EpisodeJob) -> str:
+    """A failed episode's reason, its stable `error_code` first."""
+    return f"{job.error_code}: {job.error}" if job.error_code else str(job.error)
+
+
+def show_view(batch: ShowBatch, episodes: list[EpisodeJob]) -> RenderableType:
+    """Every episode (name, status, size, error with its code) and the batch overall."""
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table.add_column("episode")
+    table.add_column("status")
+    table.add_column("size", justify="right")
+    for job in episodes:
+        table.add_row(
+            Text(job.name, overflow="ellipsis", no_wrap=True),
+            Text(job.status, style=_STYLE.get(job.status, "")),
+            human(job.file.size_bytes) if job.file else "",
+        )
+        if job.error:
+            table.add_row(Text(f"  {episode_failure(job)}", style="red", overflow="fold"), "", "")
+    overall = Text.assemble(
+        (f"show batch {batch.id} ", "bold"),
+        (batch.status, _STYLE.get(batch.status, "")),
+        f"  {batch.completed_episodes + batch.failed_episodes}/{batch.total_episodes} episodes done  "
+        f"overall {batch.percent:.0f}%",
+    )
+    return Group(table, overall)
+
+
+def show_summary(batch: ShowBatch) -> str:
+    return (
+        f"show batch {batch.id} {batch.status}: {batch.completed_episodes} completed, "
+        f"{batch.failed_episodes} failed of {batch.total_episodes}"
+    )
+
+
+def document_view(job: DocumentJobStatus) -> RenderableType:
+    """Every file of a document job: status, current step, a bar of its percentage, error."""
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    table.add_column("file")
+    table.add_column("status")
+    table.add_column("step")
+    table.add_column("progress", width=24)
+    table.add_column("%", justify="right")
+    for f in job.files_state():
+        table.add_row(
+            Text(f.name, overflow="ellipsis", no_wrap=True),
+            Text(f.status, style=_STYLE.get(f.status, "")),
+            f.step,
+            ProgressBar(total=100, completed=f.percentage, width=24),
+            f"{f.percentage:.0f}%",
+        )
+        if f.error:
+            table.add_row(Text(f"  {f.error}", style="red", overflow="fold"), "", "", "", "")
+    overall = Text.assemble(
+        (f"job {job.job_id} ", "bold"), (job.status, _STYLE.get(job.status, "")), f"  overall {job.percent:.0f}%"
+    )
+    return Group(table, overall)
 
 
 def _job_percent(job: Job) -> float:
@@ -59,7 +131,8 @@ def batch_view(batch: Batch) -> RenderableType:
             _job_size(job),
         )
         if job.error:
-            table.add_row(Text(f"  {job.error}", style="red", overflow="fold"), "", "", "", "")
+            reason = f"{job.error_code}: {job.error}" if job.error_code else job.error
+            table.add_row(Text(f"  {reason}", style="red", overflow="fold"), "", "", "", "")
     overall = Text.assemble(
         (f"batch {batch.batch_id} ", "bold"),
         (batch.status, _STYLE.get(batch.status, "")),

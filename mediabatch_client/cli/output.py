@@ -41,7 +41,7 @@ EXIT_INTERRUPTED = 130  # Ctrl-C
 
 def exit_status(error: MediaBatchError) -> int:
     """By the error's class, or its code's (an upload's UploadError carries the server's code)."""
-    kind = ERRORS_BY_CODE.get(error.code, type(error))
+    kind = ERRORS_BY_CODE.get(error.code, NotFoundError if error.code.endswith("_not_found") else type(error))
     if issubclass(kind, AuthenticationFailed):
         return EXIT_AUTH
     if issubclass(kind, NotFoundError):

@@ -7,10 +7,21 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from mediabatch_client.resources._base import WireModel
+from mediabatch_client.resources._base import WireModel, iterate
 from mediabatch_client.transport import Transport, new_idempotency_key
 
-__all__ = ["TERMINAL", "Batch", "BatchSummary", "Batches", "FileInfo", "Job", "JobProgress", "Subtitle"]
+__all__ = [
+    "TERMINAL",
+    "Batch",
+    "BatchListEntry",
+    "BatchPage",
+    "BatchSummary",
+    "Batches",
+    "FileInfo",
+    "Job",
+    "JobProgress",
+    "Subtitle",
+]
 
 TERMINAL = frozenset({"completed", "failed", "cancelled"})
 
@@ -49,6 +60,8 @@ class Job(WireModel):
     progress: JobProgress
     file_info: FileInfo | None
     error: str | None
+    error_code: str | None
+    error_detail: str | None
     created_at: str
     started_at: str | None
     completed_at: str | None
@@ -93,6 +106,24 @@ class Batch(BatchSummary):
         return done / len(self.jobs)
 
 
+class BatchListEntry(BatchSummary):
+    """One batch of GET /api/v1/batch: a show batch names its feed (`show_url`) and `folder`."""
+
+    wire_schema = "BatchListEntryOut"
+    created_at: str
+    show_url: str | None
+    folder: str | None
+
+
+class BatchPage(WireModel):
+    wire_schema = "BatchListOut"
+    batches: list[BatchListEntry]
+    next_cursor: str | None
+
+    def page_items(self) -> list[BatchListEntry]:
+        return self.batches
+
+
 class Batches:
     """`client.batches`: batch downloads."""
 
@@ -111,6 +142,22 @@ class Batches:
 
     def get(self, batch_id: str) -> Batch:
         return Batch.model_validate(self._t.request("GET", f"/api/v1/batch/{quote(batch_id, safe='')}"))
+
+    def list(self, *, status: str | None = None, limit: int = 20, cursor: str | None = None) -> BatchPage:
+        """One page of your batches (show batches too), newest first; `status`: queued, running,
+        completed, failed or cancelled."""
+        params = {"status": status, "limit": limit, "cursor": cursor}
+        return BatchPage.model_validate(self._t.request("GET", "/api/v1/batch", params=params))
+
+    def iter(self, *, status: str | None = None, page_size: int = 100) -> Iterator[BatchListEntry]:
+        """Every batch, page after page."""
+        return iterate(lambda cursor: self.list(status=status, limit=page_size, cursor=cursor))
+
+    def retry(self, batch_id: str) -> Batch:
+        """Run the failed and cancelled jobs of a finished batch again, in the same batch and
+        under the same job ids (`409 nothing_to_retry` / `batch_not_finished` otherwise)."""
+        data = self._t.request("POST", f"/api/v1/batch/{quote(batch_id, safe='')}/retry", safe=False)
+        return Batch.model_validate(data)
 
     def cancel(self, batch_id: str) -> Batch:
         return Batch.model_validate(self._t.request("DELETE", f"/api/v1/batch/{quote(batch_id, safe='')}"))

@@ -4,17 +4,18 @@ parallel parts, resumable (from an uploadId, or from an `UploadState` file). The
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mediabatch_client.client import UploadClient
 from mediabatch_client.errors import BatchUploadError, UploadError
 from mediabatch_client.models import UploadProgress, UploadResult
 from mediabatch_client.progress import ProgressCallback
-from mediabatch_client.resources._base import WireModel
+from mediabatch_client.resources._base import WireModel, iterate
+from mediabatch_client.transport import Transport
 from mediabatch_client.upload_state import UploadState
 
-__all__ = ["UploadProgressInfo", "UploadSessionInfo", "Uploads"]
+__all__ = ["OpenUpload", "OpenUploadPage", "UploadProgressInfo", "UploadSessionInfo", "Uploads"]
 
 # Resumed from the state file when the upload is gone or no longer resumable: start anew.
 _STALE = frozenset({"upload_not_found", "upload_expired", "upload_gone", "local_file_changed"})
@@ -58,12 +59,55 @@ class UploadProgressInfo(WireModel):
     urlsExpireInSeconds: int
 
 
-class Uploads:
-    """`client.uploads`: `upload` (with an optional state file to resume from), `resume`, and
-    `client` (the `UploadClient` itself, for the low-level calls)."""
+class OpenUpload(WireModel):
+    """An upload not completed and not expired (GET /api/v1/videos/batch/uploads)."""
 
-    def __init__(self, client: UploadClient) -> None:
+    wire_schema = "OpenUploadOut"
+    uploadId: str
+    fileId: str
+    filename: str
+    size: int
+    contentType: str
+    isChunked: bool
+    chunkSize: int
+    totalChunks: int
+    status: str
+    channelId: str | None
+    createdAt: str
+    expiresAt: str
+
+
+class OpenUploadPage(WireModel):
+    wire_schema = "OpenUploadsOut"
+    uploads: list[OpenUpload]
+    nextCursor: str | None
+
+    @property
+    def next_cursor(self) -> str | None:
+        return self.nextCursor
+
+    def page_items(self) -> list[OpenUpload]:
+        return self.uploads
+
+
+class Uploads:
+    """`client.uploads`: `upload` (with an optional state file to resume from), `resume`, the
+    open uploads (`open`, `iter_open`), and `client` (the `UploadClient` itself, for the
+    low-level calls)."""
+
+    def __init__(self, client: UploadClient, transport: Transport | None = None) -> None:
         self.client = client
+        self._t = transport
+
+    def open(self, *, limit: int = 20, cursor: str | None = None) -> OpenUploadPage:
+        """One page of your open uploads, newest first: how a lost uploadId is found again."""
+        if self._t is None:
+            raise RuntimeError("Uploads was made without a transport: use MediaBatch(...).uploads")
+        data = self._t.request("GET", "/api/v1/videos/batch/uploads", params={"limit": limit, "cursor": cursor})
+        return OpenUploadPage.model_validate(data["data"])
+
+    def iter_open(self, *, page_size: int = 100) -> Iterator[OpenUpload]:
+        return iterate(lambda cursor: self.open(limit=page_size, cursor=cursor))
 
     def upload(
         self,

@@ -25,6 +25,7 @@ from playwright.sync_api import sync_playwright
 from localcloud import LocalCloud
 from localcloud.cloud import REPO_ROOT
 from tests.conftest import KEY_A
+from tests.support.feed_server import FeedServer, make_audio, rss
 from tests.support.media import MediaSet, make_sized_file
 from tests.support.media_server import MediaServer
 
@@ -253,6 +254,65 @@ def test_batch_download_is_watched_live_then_media_are_copied_and_deleted(
     gone = requests.get(f"{cloud.base_url}/api/v0/media/{doomed_id}", headers={"X-API-Key": KEY_A}, timeout=10)
     assert gone.status_code == 404
     shot(page, "media.png")
+
+
+# ------------------------------------------------------------------ shows and documents
+DOCUMENTS = REPO_ROOT.parent / "shared" / "corpus" / "documents"
+
+
+def test_a_show_is_started_and_its_episodes_watched_with_the_failed_ones_code(
+    page: Any, cloud: LocalCloud, tmp_path: Path
+) -> None:
+    with FeedServer({"mp3": make_audio(tmp_path, "mp3")}) as podcasts:
+        episodes = [("Page Episode 1", podcasts.url("/audio/page/ep1.mp3"))]
+        episodes.append(("Page Episode 2", podcasts.url("/audio/page/gone.mp3")))
+        podcasts.unavailable.add("/audio/page/gone.mp3")
+        podcasts.feeds["page.rss"] = rss("Page show", episodes)
+        connect(page, cloud.base_url + "/")
+        page.get_by_label("Show, feed or playlist URL").fill(podcasts.url("/feeds/page.rss"))
+        page.get_by_label("Folder (optional)").fill("page-show")
+        page.get_by_role("button", name="Start show").click()
+        status = page.locator("#show-status")
+        expect(status).to_contain_text("finished, 2 of 2 episode(s) done, 1 failed.", timeout=120_000)
+        rows = page.locator("#show-episodes tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0)).to_contain_text("Page Episode 1")
+        expect(rows.nth(0)).to_contain_text("completed")
+        expect(rows.nth(1)).to_contain_text("failed: ")
+        shot(page, "show.png")
+
+        podcasts.unavailable.clear()
+        retry = page.get_by_role("button", name="Retry failed episodes")
+        expect(retry).to_be_enabled()
+        retry.click()
+        expect(status).to_contain_text("completed, 2 of 2 episode(s) done, 0 failed.", timeout=120_000)
+
+
+def test_documents_are_uploaded_watched_per_file_and_searched(page: Any, cloud: LocalCloud) -> None:
+    collection = f"page_{os.getpid()}_{threading.get_ident() % 10000}"
+    connect(page, cloud.base_url + "/")
+    page.set_input_files("#document-files", [str(DOCUMENTS / "multicolumn.pdf"), str(DOCUMENTS / "crazyones-pdfa.pdf")])
+    page.get_by_label("Collection", exact=True).fill(collection)
+    page.get_by_role("button", name="Embed documents").click()
+    status = page.locator("#document-status")
+    expect(status).to_have_text(re.compile(rf"^Job \S+: completed into {collection}\.$"), timeout=240_000)
+    rows = page.locator("#document-files-table tbody tr")
+    expect(rows).to_have_count(2)
+    for row in rows.all():
+        expect(row.locator("progress")).to_have_attribute("value", "100")
+        expect(row).to_contain_text("completed")
+
+    expect(page.get_by_label("Collection to search")).to_have_value(collection)
+    page.get_by_label("Search for").fill("Two-Column Document with Lorem Ipsum")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#search-status")).to_contain_text(f"in {collection}, nearest first.")
+    expect(page.locator("#search-results li").first).to_contain_text("multicolumn.pdf")
+    shot(page, "documents.png")
+
+    page.get_by_label("Collection to search").fill(f"{collection}_missing")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#search-status")).to_have_text(f"not_found: Collection '{collection}_missing' not found")
+    requests.delete(f"{cloud.base_url}/api/collections/{collection}", headers={"X-API-Key": KEY_A}, timeout=30)
 
 
 class _StaticHost:

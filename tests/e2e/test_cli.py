@@ -24,8 +24,10 @@ import requests
 from localcloud import LocalCloud
 from localcloud.cloud import REPO_ROOT
 from tests.conftest import KEY_A
+from tests.support.feed_server import FeedServer, make_audio, rss
 from tests.support.media import MediaSet, make_sized_file
 from tests.support.media_server import MediaServer
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -174,6 +176,135 @@ def test_webhook_secret_rotates(env: dict[str, str]) -> None:
     after = json.loads(rotated.stdout)["secret"]
     assert before.startswith("whsec_") and after.startswith("whsec_") and after != before
     assert mediabatch(env, "webhooks", "secret").stdout.strip() == after
+
+
+def test_webhook_subscriptions_are_added_listed_logged_and_removed(
+    env: dict[str, str], webhook_receiver: WebhookReceiver
+) -> None:
+    added = mediabatch(env, "webhooks", "add", webhook_receiver.url, "--events", "batch.*", "file.uploaded", "--json")
+    assert added.returncode == 0, added.stderr
+    sub = json.loads(added.stdout)
+    assert sub["url"] == webhook_receiver.url and sub["events"] == ["batch.*", "file.uploaded"]
+    listed = mediabatch(env, "webhooks", "ls").stdout.splitlines()
+    assert f"{sub['id']}\t{webhook_receiver.url}\tbatch.*,file.uploaded\t{sub['created_at']}" in listed
+    log = mediabatch(env, "webhooks", "deliveries", sub["id"], "--json")
+    assert log.returncode == 0 and isinstance(json.loads(log.stdout), list)
+    bad = mediabatch(env, "webhooks", "add", webhook_receiver.url, "--events", "nonsense")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: invalid_event_type: ")
+    assert mediabatch(env, "webhooks", "rm", sub["id"]).stdout == f"deleted {sub['id']}\n"
+    assert sub["id"] not in mediabatch(env, "webhooks", "ls").stdout
+    gone = mediabatch(env, "webhooks", "redeliver", "dlv_" + "0" * 24)
+    assert gone.returncode == 4 and gone.stderr.startswith("error: delivery_not_found: ")
+
+
+# ------------------------------------------------------------------ shows and history
+@pytest.fixture(scope="module")
+def podcasts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedServer]:
+    with FeedServer({"mp3": make_audio(tmp_path_factory.mktemp("cli-audio"), "mp3")}) as server:
+        yield server
+
+
+def test_a_show_is_watched_to_the_end_failed_episodes_tell_their_code_and_history_lists_it(
+    env: dict[str, str], podcasts: FeedServer
+) -> None:
+    name = f"cli-{uuid.uuid4().hex[:8]}"
+    episodes = [(f"Episode {i}", podcasts.url(f"/audio/{name}/ep{i}.mp3")) for i in (1, 2)]
+    episodes.append(("Episode 3", podcasts.url(f"/audio/{name}/gone.mp3")))
+    podcasts.unavailable.add(f"/audio/{name}/gone.mp3")
+    podcasts.feeds[f"{name}.rss"] = rss("CLI show", episodes)
+
+    watched = mediabatch(env, "show", podcasts.url(f"/feeds/{name}.rss"), "--folder", name, "--watch", "--quiet")
+    assert watched.returncode == 1, watched.stderr  # one episode failed
+    summary = watched.stdout.strip()
+    batch_id = summary.split()[2]
+    assert summary == f"show batch {batch_id} finished: 2 completed, 1 failed of 3"
+    failed = [line for line in watched.stderr.splitlines() if line.startswith("Episode 3: failed: ")]
+    assert failed and "503" in failed[0]
+
+    as_json = json.loads(mediabatch(env, "show", batch_id, "--watch", "--json").stdout)
+    assert as_json["batch"]["folder"] == name and len(as_json["episodes"]) == 3
+    broken = as_json["episodes"][2]
+    assert broken["status"] == "failed" and "error_code" in broken
+    if broken["error_code"]:
+        assert f"Episode 3: failed: {broken['error_code']}: " in watched.stderr
+
+    history = json.loads(mediabatch(env, "batch", "ls", "--json", "--limit", "50").stdout)
+    mine = [b for b in history if b["batch_id"] == batch_id]
+    assert mine and mine[0]["show_url"] == podcasts.url(f"/feeds/{name}.rss") and mine[0]["folder"] == name
+    finished = mediabatch(env, "batch", "ls", "--status", "completed", "--limit", "50").stdout.splitlines()
+    assert all("\tcompleted\t" in line for line in finished)
+
+    podcasts.unavailable.clear()
+    retried = mediabatch(env, "batch", "retry", batch_id, "--json")
+    assert retried.returncode == 0, retried.stderr
+    again = mediabatch(env, "show", batch_id, "--watch", "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"show batch {batch_id} completed: 3 completed, 0 failed of 3"
+
+
+# ------------------------------------------------------------------ documents
+DOCUMENTS = REPO_ROOT.parent / "shared" / "corpus" / "documents"
+
+
+def test_documents_are_embedded_watched_searched_and_their_collection_removed(env: dict[str, str]) -> None:
+    collection = f"cli_{uuid.uuid4().hex[:8]}"
+    pdfs = [DOCUMENTS / "multicolumn.pdf", DOCUMENTS / "crazyones-pdfa.pdf"]
+    embedded = mediabatch(env, "embed", *map(str, pdfs), "--collection", collection, "--watch", "--json", timeout=300)
+    assert embedded.returncode == 0, embedded.stderr
+    job = json.loads(embedded.stdout)
+    assert job["status"] == "completed" and [f["status"] for f in job["files"]] == ["completed", "completed"]
+
+    found = json.loads(
+        mediabatch(
+            env, "search", "Two-Column Document with Lorem Ipsum", "--collection", collection, "-n", "3", "--json"
+        ).stdout
+    )
+    assert len(found) <= 3 and found[0]["document_name"] == "multicolumn.pdf"
+    plain = mediabatch(env, "search", "crazy ones", "--collection", collection).stdout.splitlines()
+    assert plain and plain[0].split("\t")[1] in {"multicolumn.pdf", "crazyones-pdfa.pdf"}
+
+    listed = mediabatch(env, "collections", "ls").stdout.splitlines()
+    assert any(line.startswith(f"{collection}\t") for line in listed)
+    assert mediabatch(env, "collections", "rm", collection).stdout == f"deleted {collection}\n"
+    missing = mediabatch(env, "collections", "rm", collection)
+    assert missing.returncode == 4
+    assert missing.stderr == f"error: not_found: Collection '{collection}' not found\n"
+    too_few = mediabatch(env, "embed", str(pdfs[0]), str(pdfs[0]).replace(".pdf", ".txt"), "--collection", collection)
+    assert too_few.returncode == 2 and too_few.stderr.startswith("error: usage: not a file: ")
+
+
+def test_documents_go_presigned_when_asked_and_a_job_is_read_again(env: dict[str, str]) -> None:
+    collection = f"cli_presigned_{uuid.uuid4().hex[:8]}"
+    started = mediabatch(
+        env, "embed", str(DOCUMENTS / "annotated_pdf.pdf"), "--collection", collection, "--via", "presigned"
+    )
+    assert started.returncode == 0, started.stderr
+    job_id = started.stdout.split("\t")[0]
+    assert started.stderr.strip() == f"follow it with: mediabatch embed-status {job_id}"
+    deadline = time.monotonic() + 240
+    while True:
+        status = json.loads(mediabatch(env, "embed-status", job_id, "--json").stdout)
+        if status["status"] in ("completed", "partially_completed", "failed") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert status["job_id"] == job_id and status["status"] == "completed" and status["file_name"] == "annotated_pdf.pdf"
+    plain = mediabatch(env, "embed-status", job_id).stdout.splitlines()
+    assert plain[0] == "annotated_pdf.pdf\tcompleted\tcompleted\t100%"
+    mediabatch(env, "collections", "rm", collection)
+
+
+def test_open_uploads_are_listed(env: dict[str, str], cloud: LocalCloud) -> None:
+    opened = requests.post(
+        f"{cloud.base_url}/api/v1/videos/batch/init",
+        json={"files": [{"filename": "open.mp4", "size": 1000, "type": "video/mp4"}]},
+        headers={"X-API-Key": KEY_A},
+        timeout=30,
+    )
+    assert opened.status_code == 200, opened.text
+    upload_id = opened.json()["data"][0]["uploadId"]
+    listed = json.loads(mediabatch(env, "uploads", "ls", "--json").stdout)
+    assert upload_id in [u["uploadId"] for u in listed]
+    assert any(line.startswith(f"{upload_id}\t") for line in mediabatch(env, "uploads", "ls").stdout.splitlines())
 
 
 def _upload_id_in(state: Path, deadline: float) -> str:

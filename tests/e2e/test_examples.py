@@ -18,8 +18,10 @@ import requests
 from localcloud import LocalCloud
 from localcloud.cloud import REPO_ROOT
 from tests.conftest import KEY_A
+from tests.support.feed_server import FeedServer, make_audio, rss
 from tests.support.media import MediaSet
 from tests.support.media_server import MediaServer
+from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -72,6 +74,69 @@ def test_upload_then_media_with_the_sdk(env: dict[str, str], movie: Path) -> Non
 def test_the_command_line_script(env: dict[str, str], movie: Path, media_server: MediaServer) -> None:
     out = run(env, "bash", str(EXAMPLES / "cli.sh"), str(movie), media_server.url("/clip.mp4?ex=cli")).stdout
     assert f"{movie.name}\tmedia " in out and "completed: 1 completed" in out and "whsec_" in out
+
+
+def test_a_show_with_the_sdk(env: dict[str, str], tmp_path: Path) -> None:
+    with FeedServer({"mp3": make_audio(tmp_path, "mp3")}) as podcasts:
+        episodes = [("Example 1", podcasts.url("/audio/ex/1.mp3")), ("Example 2", podcasts.url("/audio/ex/gone.mp3"))]
+        podcasts.unavailable.add("/audio/ex/gone.mp3")
+        podcasts.feeds["ex.rss"] = rss("Example show", episodes)
+
+        def back_soon(line: str) -> None:  # the host comes back once the first round ended
+            if line.startswith("failed\t"):
+                podcasts.unavailable.clear()
+
+        done = subprocess.Popen(
+            [sys.executable, str(EXAMPLES / "show.py"), podcasts.url("/feeds/ex.rss"), "example-show"],
+            cwd=REPO_ROOT,
+            env={**env, "PYTHONUNBUFFERED": "1"},  # each line as printed: the host comes back in time
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert done.stdout is not None
+        lines = []
+        for line in done.stdout:
+            back_soon(line)
+            lines.append(line.rstrip("\n"))
+        assert done.wait(timeout=300) == 0, (lines, done.stderr.read() if done.stderr else "")
+    assert lines[0].startswith("show batch batch_") and lines[0].endswith(": 2 episode(s)")
+    assert "completed\tExample 1\tbatch/example-show/Example_1.mp3" in lines
+    assert any(line.startswith("failed\tExample 2\t") for line in lines)
+    assert "retrying 1 episode(s)" in lines and lines[-1].endswith(" completed"), lines
+
+
+def test_documents_with_the_sdk(env: dict[str, str]) -> None:
+    corpus = REPO_ROOT.parent / "shared" / "corpus" / "documents"
+    collection = f"example_{uuid.uuid4().hex[:8]}"
+    out = run(
+        env,
+        sys.executable,
+        str(EXAMPLES / "documents.py"),
+        collection,
+        "Two-Column Document with Lorem Ipsum",
+        str(corpus / "multicolumn.pdf"),
+        str(corpus / "crazyones-pdfa.pdf"),
+        timeout=300,
+    ).stdout.splitlines()
+    assert out[0].startswith("job ") and out[0].endswith(" queued")
+    assert "completed\tmulticolumn.pdf" in out and "completed\tcrazyones-pdfa.pdf" in out
+    hits = [line for line in out if line.startswith("hit\t")]
+    assert hits and hits[0].split("\t")[2] == "multicolumn.pdf"
+    assert out[-1] == f"deleted: not_found: Collection '{collection}' not found"
+
+
+def test_subscriptions_with_the_sdk(env: dict[str, str], webhook_receiver: WebhookReceiver) -> None:
+    out = run(env, sys.executable, str(EXAMPLES / "subscriptions.py"), webhook_receiver.url).stdout.splitlines()
+    sub_id = out[0].split()[1]
+    assert out[0] == f"subscribed {sub_id} to batch.*,file.uploaded"
+    assert f"subscription\t{sub_id}\t{webhook_receiver.url}" in out and out[-1] == f"unsubscribed {sub_id}"
+
+
+def test_history_with_the_sdk(env: dict[str, str], media_server: MediaServer) -> None:
+    run(env, "bash", str(EXAMPLES / "download.sh"), media_server.url("/clip.mp4?ex=history"))
+    out = run(env, sys.executable, str(EXAMPLES / "history.py"), "--retry-failed").stdout.splitlines()
+    assert out[0].startswith("batch_") and any(line.endswith(" batch(es)") for line in out)
 
 
 def free_port() -> int:

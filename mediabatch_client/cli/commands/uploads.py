@@ -1,5 +1,6 @@
 """`mediabatch upload FILE...` (resumes an upload the same command began, from the state
-file) and `mediabatch resume UPLOAD_ID FILE` (from an uploadId got anywhere, e.g. a browser)."""
+file), `mediabatch resume UPLOAD_ID FILE` (from an uploadId got anywhere, e.g. a browser) and
+`mediabatch uploads ls` (the open uploads, to find a lost uploadId)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,26 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     resume.add_argument("file", type=Path, metavar="FILE")
     resume.add_argument("--parallel", "--workers", dest="workers", type=positive_int, default=8)
     resume.set_defaults(run=resume_upload)
+    group = sub.add_parser("uploads", help="open uploads: ls").add_subparsers(
+        dest="uploads_command", required=True, metavar="{ls}"
+    )
+    ls = group.add_parser(
+        "ls",
+        parents=[common],
+        help="uploads not completed and not expired, newest first",
+        description="Open uploads: resume one with mediabatch resume UPLOAD_ID FILE.",
+    )
+    ls.set_defaults(run=list_open)
+
+
+def list_open(args: argparse.Namespace, ctx: Context) -> int:
+    uploads = list(ctx.client.uploads.iter_open())
+    if ctx.out.json:
+        ctx.out.data(uploads)
+        return EXIT_OK
+    for u in uploads:
+        ctx.out.line(f"{u.uploadId}\t{u.status}\t{u.filename}\t{human(u.size)}\texpires {u.expiresAt}")
+    return EXIT_OK
 
 
 def _checked(paths: list[Path]) -> list[tuple[Path, int]]:

@@ -22,6 +22,7 @@ from mediabatch_client import (
     UploadError,
     error_for,
 )
+from mediabatch_client.errors import NotFoundError
 from mediabatch_client.transport import Transport, _body_of
 
 
@@ -122,3 +123,12 @@ def test_which_calls_are_safe_to_repeat(monkeypatch: pytest.MonkeyPatch) -> None
     transport.request("POST", "/a", json={}, idempotency_key="k-1")
     assert [(n, m) for n, m, _ in used] == [("_safe", "GET"), ("_safe", "DELETE"), ("_once", "POST"), ("_safe", "POST")]
     assert used[3][2]["Idempotency-Key"] == "k-1" and all(h["X-API-Key"] == "key" for _, _, h in used)
+
+
+def test_any_not_found_code_is_a_not_found_error_and_exits_4() -> None:
+    from mediabatch_client.cli.output import EXIT_NOT_FOUND, exit_status
+
+    error = error_for("episode_not_found", "gone", 404)
+    assert isinstance(error, NotFoundError) and error.code == "episode_not_found"
+    assert exit_status(error) == EXIT_NOT_FOUND
+    assert exit_status(error_for("delivery_not_found", "gone", 404)) == EXIT_NOT_FOUND

@@ -1,6 +1,7 @@
 // The API on the wire: the key on every request, a timeout on every call, retries with backoff
 // on network errors, 429 and 5xx for calls safe to repeat, and the error envelope
-// {"success": false, "error": {"code", "message", "details"}} thrown as an ApiError.
+// {"success": false, "error": {"code", "message", "details"}} thrown as an ApiError (the document
+// routes answer the seed's {"detail": "..."}: coded by status, e.g. bad_request, not_found).
 
 export class ApiError extends Error {
   constructor(code, message, status, details) {
@@ -13,6 +14,7 @@ export class ApiError extends Error {
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const DETAIL_CODES = { 400: "bad_request", 404: "not_found", 409: "conflict", 413: "payload_too_large", 500: "internal_error" };
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const backoff = (attempt) => Math.min(30000, 500 * 2 ** attempt) * (0.5 + Math.random());
 
@@ -32,7 +34,8 @@ export class Api {
   }
 
   // `safe`: may the call be sent twice (GET, DELETE, or with an Idempotency-Key)?
-  async request(method, path, { json, params, idempotencyKey, safe } = {}) {
+  // `form`: a FormData body (multipart) instead of JSON.
+  async request(method, path, { json, form, params, idempotencyKey, safe } = {}) {
     const headers = { "X-API-Key": this.key, Accept: "application/json" };
     if (json !== undefined) headers["Content-Type"] = "application/json";
     if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
@@ -44,7 +47,7 @@ export class Api {
         response = await fetch(this.url(path, params), {
           method,
           headers,
-          body: json === undefined ? undefined : JSON.stringify(json),
+          body: form !== undefined ? form : json === undefined ? undefined : JSON.stringify(json),
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
@@ -62,6 +65,7 @@ export class Api {
     if (!response.ok) {
       const error = body && body.error;
       if (error && error.code) throw new ApiError(error.code, error.message || "", response.status, error.details);
+      if (body && typeof body.detail === "string") throw new ApiError(DETAIL_CODES[response.status] || `http_${response.status}`, body.detail, response.status);
       throw new ApiError(`http_${response.status}`, `${method} ${path} answered HTTP ${response.status}`, response.status);
     }
     return body;

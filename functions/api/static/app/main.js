@@ -1,7 +1,10 @@
-// The page: connect with an API key, then uploads, batch downloads and the media catalog.
+// The page: connect with an API key, then uploads, batch downloads, shows, documents and the
+// media catalog.
 
 import { Api, human } from "./api.js";
+import { fileRow, fileStates, jobPercent, resultItem, search, startEmbedding, watchDocuments } from "./documents.js";
 import { cancelBatch, jobRow, startBatch, watchBatch } from "./downloads.js";
+import { episodeRow, retryShow, startShow, watchShow } from "./shows.js";
 import { copyMedia, deleteMedia, listMedia, mediaRow } from "./media.js";
 import { pendingUploadId, uploadFiles } from "./upload.js";
 
@@ -19,7 +22,9 @@ function say(id, text, error = false) {
 // ------------------------------------------------------------------ connection
 function connect(base, key) {
   api = new Api(base || window.MEDIABATCH_API || "", key);
-  for (const id of ["upload-start", "download-start", "media-refresh"]) $(id).disabled = false;
+  for (const id of ["upload-start", "download-start", "media-refresh", "show-start", "document-start", "search-start"]) {
+    $(id).disabled = false;
+  }
 }
 
 async function onConnect(event) {
@@ -124,6 +129,84 @@ async function onCancel() {
   try { drawBatch(await cancelBatch(api, watching)); } catch (error) { say("download-status", String(error), true); }
 }
 
+// ------------------------------------------------------------------ shows
+let showing = null;
+
+function drawShow(batch, episodes) {
+  const table = $("show-episodes");
+  table.hidden = false;
+  table.tBodies[0].replaceChildren(...episodes.map(episodeRow));
+  const done = batch.completed_episodes + batch.failed_episodes;
+  say("show-status", `Show batch ${batch.id}: ${batch.status}, ${done} of ${batch.total_episodes} episode(s) done, ${batch.failed_episodes} failed.`, batch.status === "finished");
+  $("show-retry").disabled = !(batch.status === "finished" && showing && showing.batch_id);
+}
+
+async function followShow(created) {
+  showing = created;
+  const [batch] = await watchShow(api, created, drawShow, { stopped: () => showing !== created });
+  if (batch.completed_episodes > 0) refreshMedia();
+}
+
+async function onShow() {
+  const url = $("show-url").value.trim();
+  if (!/^https?:\/\//i.test(url)) { say("show-status", "Enter the show's http(s) URL.", true); $("show-url").focus(); return; }
+  $("show-start").disabled = true;
+  try {
+    const created = await startShow(api, url, $("show-folder").value.trim());
+    say("show-status", created.batch_id ? `Show batch ${created.batch_id}: ${created.total_episodes} episode(s).` : `One job: ${created.id}.`);
+    await followShow(created);
+  } catch (error) {
+    say("show-status", `Could not start: ${error}`, true);
+  } finally {
+    $("show-start").disabled = false;
+  }
+}
+
+async function onShowRetry() {
+  if (!showing || !showing.batch_id) return;
+  $("show-retry").disabled = true;
+  try { await retryShow(api, showing.batch_id); await followShow({ ...showing }); } catch (error) { say("show-status", String(error), true); }
+}
+
+// ------------------------------------------------------------------ documents
+async function onDocuments() {
+  const files = [...$("document-files").files];
+  if (!files.length || files.length > 10) { say("document-status", "Choose 1 to 10 PDF or PPTX files.", true); $("document-files").focus(); return; }
+  const collection = $("document-collection").value.trim();
+  $("document-start").disabled = true;
+  say("document-status", `Uploading ${files.length} file(s)…`);
+  try {
+    const started = await startEmbedding(api, files, collection);
+    const job = await watchDocuments(api, started.job_id, (state) => {
+      const table = $("document-files-table");
+      table.hidden = false;
+      table.tBodies[0].replaceChildren(...fileStates(state).map(fileRow));
+      say("document-status", `Job ${state.job_id} (${started.via}): ${state.status}, ${jobPercent(state)}% into ${state.collection_name}.`);
+    });
+    say("document-status", `Job ${job.job_id}: ${job.status} into ${job.collection_name}.`, job.status !== "completed");
+    $("search-collection").value = job.collection_name;
+  } catch (error) {
+    say("document-status", `Could not upload: ${error}`, true);
+  } finally {
+    $("document-start").disabled = false;
+  }
+}
+
+async function onSearch(event) {
+  event.preventDefault();
+  const collection = $("search-collection").value.trim();
+  const query = $("search-query").value.trim();
+  if (!collection || !query) { say("search-status", "Enter a collection and what to search for.", true); return; }
+  try {
+    const { results } = await search(api, collection, query, Number($("search-n").value) || 5);
+    $("search-results").replaceChildren(...results.map(resultItem));
+    say("search-status", `${results.length} result(s) in ${collection}, nearest first.`);
+  } catch (error) {
+    $("search-results").replaceChildren();
+    say("search-status", String(error), true);
+  }
+}
+
 // ------------------------------------------------------------------ media
 let cursor = null;
 
@@ -168,6 +251,10 @@ $("connection").addEventListener("submit", onConnect);
 $("upload-start").addEventListener("click", onUpload);
 $("download-start").addEventListener("click", onDownload);
 $("download-cancel").addEventListener("click", onCancel);
+$("show-start").addEventListener("click", onShow);
+$("show-retry").addEventListener("click", onShowRetry);
+$("document-start").addEventListener("click", onDocuments);
+$("search-form").addEventListener("submit", onSearch);
 $("media-refresh").addEventListener("click", () => refreshMedia());
 $("media-more").addEventListener("click", () => refreshMedia(true));
 $("media-copy").addEventListener("click", onCopy);
