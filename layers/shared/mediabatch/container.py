@@ -199,7 +199,8 @@ def batch_download_service() -> BatchDownloadService:
     expansion = BatchUrlExpander(
         HeadMediaTypeProbe(url_policy()),
         feed_expander(),
-        timeout_seconds=settings().show_extraction_timeout_seconds,
+        # Within the API function's 29 s, leaving time to store and start the batch.
+        timeout_seconds=min(settings().show_extraction_timeout_seconds, 20.0),
     )
     return BatchDownloadService(
         batch_table(), batch_orchestrator(), batch_finalizer(), media_bucket(), url_policy(), expansion=expansion
