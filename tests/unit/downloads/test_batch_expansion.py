@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from mediabatch.downloads.expansion import BatchUrlExpander
 from mediabatch.downloads.models import BatchDownloadRequest, BatchRecord
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.errors import ValidationFailed
-from mediabatch.shows.models import Episode
+from mediabatch.shows.models import Episode, Expansion
 from mediabatch.urlguard import UrlPolicy
 from tests.fakes.downloads import FakeMediaTypeProbe
 from tests.fakes.shows import FakeExpander
@@ -122,3 +124,28 @@ def test_a_feed_with_no_episodes_stays_one_job(expanding: Expanding) -> None:
     batch = expanding.create(FEED)
 
     assert expanding.jobs(batch) == [(FEED, None)]
+
+
+class StallingExpander(FakeExpander):
+    """A server that never answers: extraction blocks until the test ends it."""
+
+    def __init__(self) -> None:
+        super().__init__({FEED: episodes(3)})
+        self.release = threading.Event()
+
+    def expand(self, url: str, *, timeout_seconds: float) -> Expansion:
+        self.release.wait(5)
+        return super().expand(url, timeout_seconds=timeout_seconds)
+
+
+def test_a_url_not_read_by_the_batch_deadline_stays_one_job_and_the_answer_is_not_held() -> None:
+    expander = StallingExpander()
+    batches = BatchUrlExpander(FakeMediaTypeProbe({URL_1: "video/mp4"}), expander, timeout_seconds=0.2)
+    started = time.monotonic()
+    try:
+        entries = batches.expand([URL_1, FEED])
+    finally:
+        expander.release.set()
+
+    assert time.monotonic() - started < 2
+    assert [(e.url, e.source, e.title) for e in entries] == [(URL_1, "urls[0]", None), (FEED, "urls[1]", None)]
