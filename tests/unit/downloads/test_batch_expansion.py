@@ -70,11 +70,21 @@ def test_a_feed_becomes_one_job_per_episode_in_place_keeping_the_titles(expandin
     assert len(expanding.world.workflow.started[0]["job_ids"]) == 5
 
 
-def test_direct_media_is_never_extracted_only_probed(expanding: Expanding) -> None:
-    expanding.create(URL_1, URL_2)
+def test_a_url_naming_a_media_file_is_neither_probed_nor_extracted(expanding: Expanding) -> None:
+    batch = expanding.create(URL_1, URL_2, "http://93.184.216.34/song.MP3?token=1")
 
-    assert sorted(expanding.probe.calls) == sorted([URL_1, URL_2])
-    assert expanding.expander.calls == []
+    assert [url for url, _ in expanding.jobs(batch)] == [URL_1, URL_2, "http://93.184.216.34/song.MP3?token=1"]
+    assert expanding.probe.calls == [] and expanding.expander.calls == []
+
+
+def test_a_url_that_answers_a_media_type_is_probed_but_never_extracted(expanding: Expanding) -> None:
+    stream = "http://93.184.216.34/stream?id=7"
+    expanding.probe.types[stream] = "audio/mpeg"
+    batch = expanding.create(stream, FEED)
+
+    assert expanding.probe.calls.count(stream) == 1
+    assert [url for url, _ in expanding.expander.calls] == [FEED]
+    assert len(expanding.jobs(batch)) == 4
 
 
 def test_a_page_that_is_not_a_list_stays_one_job_and_one_that_is_expands(expanding: Expanding) -> None:

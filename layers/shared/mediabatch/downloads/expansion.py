@@ -1,8 +1,9 @@
 """Feeds and playlists in a batch of URLs: each becomes its episodes, like a show batch does.
 
-The rule (docs/limits.md): every URL is first asked for its Content-Type with a HEAD. A URL that
-answers with a media type (audio, video, octet-stream, an HLS/DASH manifest) is one piece of
-media and is left alone, so direct media is never fetched twice. Every other URL (a feed, XML,
+The rule (docs/limits.md): a URL whose path names a media file (`.mp4`, `.mp3`, `.m3u8`, …) is
+one piece of media and is not touched before its job runs. Every other URL is asked for its
+Content-Type with a HEAD; one that answers with a media type (audio, video, octet-stream, an
+HLS/DASH manifest) is left alone too, so direct media is never fetched twice. Every other URL (a feed, XML,
 an HTML page, no answer) is read once with the show flow's flat extraction (FeedExpander, no
 media downloaded); when that says it is a list, its episodes take its place. A URL that cannot
 be read is left alone too: its job then fails or succeeds exactly as it would have before.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from mediabatch.downloads.ports import MediaTypeProbe
 from mediabatch.shows.models import ExpansionFailed, ExpansionTimedOut
@@ -30,6 +32,20 @@ _MEDIA_TYPES = frozenset(
         "application/dash+xml",
     }
 )
+
+
+_MEDIA_EXTENSIONS = frozenset(
+    {
+        *("mp4", "m4v", "m4a", "mov", "mkv", "webm", "avi", "wmv", "flv", "mpg", "mpeg", "ts"),
+        *("mp3", "aac", "ogg", "oga", "opus", "wav", "flac", "wma", "m3u8", "mpd"),
+    }
+)
+
+
+def names_a_media_file(url: str) -> bool:
+    """True when the URL's path ends in a media file's extension (the query does not count)."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return "." in name and name.rsplit(".", 1)[1].lower() in _MEDIA_EXTENSIONS
 
 
 def is_media_type(content_type: str | None) -> bool:
@@ -78,6 +94,8 @@ class BatchUrlExpander:
 
     def _entries(self, index: int, url: str, deadline: float) -> list[BatchEntry]:
         itself = [BatchEntry(url=url, source=f"urls[{index}]")]
+        if names_a_media_file(url):
+            return itself
         if is_media_type(self._probe.content_type(url, timeout_seconds=self._left(deadline, self._probe_timeout))):
             return itself
         try:
