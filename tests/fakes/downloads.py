@@ -352,3 +352,15 @@ class RecordingEvents:
 
     def types(self) -> list[str]:
         return [t for t, _ in self.events]
+
+
+class FakeMediaTypeProbe:
+    """MediaTypeProbe: answers from `types` (url -> Content-Type); None (unknown) otherwise."""
+
+    def __init__(self, types: dict[str, str] | None = None) -> None:
+        self.types = types or {}
+        self.calls: list[str] = []
+
+    def content_type(self, url: str, *, timeout_seconds: float) -> str | None:
+        self.calls.append(url)
+        return self.types.get(url)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api_routes.auth import current_tenant
+from api_routes.idempotency import run_idempotent
 from mediabatch import container
 from mediabatch.operations.models import Actor
 from schemas.operations import BatchCopyOut, BatchDeleteOut, MediaIdsIn
@@ -33,7 +34,22 @@ def delete_batch(request: Annotated[MediaIdsIn, Body()]) -> BatchDeleteOut:
 
 @router.post("/api/v0/media/batch/copy", summary="Copy up to 50 media items", tags=["media"])
 def copy_batch(request: Annotated[MediaIdsIn, Body()]) -> BatchCopyOut:
-    return BatchCopyOut.of(container.media_operations().copy_many(_actor(), request.ids, _remaining_seconds))
+    """Copies create media items: a retry with the same Idempotency-Key gets the first copies."""
+    actor = _actor()
+
+    def copy() -> dict[str, Any]:
+        copies = container.media_operations().copy_many(actor, request.ids, _remaining_seconds)
+        return BatchCopyOut.of(copies).model_dump(mode="json")
+
+    results = run_idempotent(
+        "media.copy",
+        actor.tenant_id,
+        router.current_event.headers.get("idempotency-key"),
+        request.model_dump(mode="json"),
+        copy,
+        lambda_context=router.lambda_context,
+    )
+    return BatchCopyOut.model_validate(results)
 
 
 @router.delete("/api/v0/media/<media_id>", summary="Delete one media item", tags=["media"])

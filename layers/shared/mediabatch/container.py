@@ -24,6 +24,7 @@ from mediabatch.adapters.dynamodb.webhook_deliveries import WebhookDeliveryTable
 from mediabatch.adapters.dynamodb.webhook_subscriptions import WebhookSubscriptionTable
 from mediabatch.adapters.eventbridge.publisher import EventPublisher
 from mediabatch.adapters.ffmpeg.tools import FfmpegTools
+from mediabatch.adapters.http.media_probe import HeadMediaTypeProbe
 from mediabatch.adapters.http.safe_client import SafeHttpClient
 from mediabatch.adapters.s3.media_bucket import MediaBucket
 from mediabatch.adapters.sqs.delivery_queue import DeliveryQueue
@@ -38,6 +39,7 @@ from mediabatch.documents.models import DocumentKind
 from mediabatch.documents.pipeline import DocumentPipeline, PipelineParts
 from mediabatch.documents.ports import DocumentIndex, Embedder, TextExtractor
 from mediabatch.documents.service import DocumentJobService
+from mediabatch.downloads.expansion import BatchUrlExpander
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
@@ -193,7 +195,16 @@ def reconciler() -> Reconciler:
 
 @lru_cache(maxsize=1)
 def batch_download_service() -> BatchDownloadService:
-    return BatchDownloadService(batch_table(), batch_orchestrator(), batch_finalizer(), media_bucket(), url_policy())
+    # Feeds and playlists in a batch expand like a show's (downloads/expansion.py).
+    expansion = BatchUrlExpander(
+        HeadMediaTypeProbe(url_policy()),
+        feed_expander(),
+        # Within the API function's 29 s, leaving time to store and start the batch.
+        timeout_seconds=min(settings().show_extraction_timeout_seconds, 20.0),
+    )
+    return BatchDownloadService(
+        batch_table(), batch_orchestrator(), batch_finalizer(), media_bucket(), url_policy(), expansion=expansion
+    )
 
 
 @lru_cache(maxsize=1)

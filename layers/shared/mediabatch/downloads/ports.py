@@ -178,3 +178,12 @@ class UrlChecker(Protocol):
     """The SSRF policy: raises UnsafeUrl for a URL the service must not fetch."""
 
     def check_url(self, url: str, *, resolve: bool = True) -> None: ...
+
+
+class MediaTypeProbe(Protocol):
+    """Asks a URL what it serves without reading its body (an SSRF-guarded HEAD)."""
+
+    def content_type(self, url: str, *, timeout_seconds: float) -> str | None:
+        """The media type of a successful answer (lower case, no parameters); None when unknown
+        (no answer in time, an error status, a redirect, or no Content-Type)."""
+        ...

@@ -8,9 +8,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediabatch.clock import now_iso
+from mediabatch.downloads.expansion import BatchEntry, BatchUrlExpander
 from mediabatch.downloads.failures import FailureCode
 from mediabatch.downloads.finalizer import BatchFinalizer
 from mediabatch.downloads.models import (
+    MAX_URLS,
     BatchDetails,
     BatchDownloadRequest,
     BatchPage,
@@ -52,8 +54,11 @@ class BatchDownloadService:
         finalizer: BatchFinalizer,
         links: MediaFileStorage,
         policy: UrlChecker,
+        *,
+        expansion: BatchUrlExpander | None = None,
     ) -> None:
         self._store = store
+        self._expansion = expansion
         self._orchestrator = orchestrator
         self._finalizer = finalizer
         self._links = links
@@ -61,18 +66,26 @@ class BatchDownloadService:
         self._retry = BatchRetry(store, orchestrator, finalizer)
 
     def create(self, tenant_id: str, request: BatchDownloadRequest) -> BatchRecord:
-        self._validate_urls(request.urls)
+        requested = [BatchEntry(url=url, source=f"urls[{i}]") for i, url in enumerate(request.urls)]
+        self._validate_urls(requested)
         options = request.options()
         validate_path_template(options.path_template)
         if options.webhook_url is not None:
             self._validate_webhook_url(options.webhook_url)
+        entries = self._expanded(requested)
         batch_id = new_batch_id()
         now = now_iso()
         jobs = [
             JobRecord(
-                tenant_id=tenant_id, batch_id=batch_id, job_id=job_id_for(batch_id, i), index=i, url=url, created_at=now
+                tenant_id=tenant_id,
+                batch_id=batch_id,
+                job_id=job_id_for(batch_id, i),
+                index=i,
+                url=entry.url,
+                title=entry.title,
+                created_at=now,
             )
-            for i, url in enumerate(request.urls)
+            for i, entry in enumerate(entries)
         ]
         batch = BatchRecord(
             tenant_id=tenant_id,
@@ -163,10 +176,28 @@ class BatchDownloadService:
     def _linked(self, job: JobRecord) -> LinkedJob:
         return linked_job(self._links, job)
 
-    def _validate_urls(self, urls: list[str]) -> None:
+    def _expanded(self, requested: list[BatchEntry]) -> list[BatchEntry]:
+        """Feeds and playlists replaced by their episodes (downloads/expansion.py); the expanded
+        batch is held to the same limits and rules as the URLs a request names itself."""
+        if self._expansion is None:
+            return requested
+        entries = self._expansion.expand([entry.url for entry in requested])
+        if len(entries) > MAX_URLS:
+            raise ValidationFailed(
+                f"the URLs expand to {len(entries)} downloads (feeds and playlists count one per episode); "
+                f"a batch holds at most {MAX_URLS}: submit large feeds to POST /jobs, which takes hundreds",
+                details=[{"field": "urls", "message": f"expanded to {len(entries)} URLs, at most {MAX_URLS}"}],
+                code="too_many_urls",
+            )
+        if entries != requested:
+            self._validate_urls(entries)
+        return entries
+
+    def _validate_urls(self, entries: list[BatchEntry]) -> None:
         problems: list[dict[str, Any]] = []
-        seen: dict[str, int] = {}
-        for i, url in enumerate(urls):
+        seen: dict[str, str] = {}
+        for entry in entries:
+            url, field = entry.url, entry.source
             reason = url_problem(url)
             if reason is None:
                 try:
@@ -174,13 +205,13 @@ class BatchDownloadService:
                 except UnsafeUrl as exc:
                     reason = exc.message
             if reason is not None:
-                problems.append({"field": f"urls[{i}]", "url": url, "message": reason})
+                problems.append({"field": field, "url": url, "message": reason})
                 continue
             key = _normalise(url)
             if key in seen:
-                problems.append({"field": f"urls[{i}]", "url": url, "message": f"duplicate of urls[{seen[key]}]"})
+                problems.append({"field": field, "url": url, "message": f"duplicate of {seen[key]}"})
             else:
-                seen[key] = i
+                seen[key] = field
         if problems:
             duplicates = all(p["message"].startswith("duplicate") for p in problems)
             listed = ", ".join(p["url"] or "(empty)" for p in problems[:10])

@@ -29,28 +29,10 @@ class SafeHttpClient:
         self._timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds, total=timeout_seconds)
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
-        parts = urlsplit(url)
-        self._policy.check_url(url, resolve=False)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            pool, path, host_header = guarded_pool(self._policy, url, self._timeout)
         except OSError as exc:
-            return PostResult(None, f"cannot resolve {host}: {exc}")
-        address = str(infos[0][4][0])
-        for info in infos:
-            self._policy.check_address(host, str(info[4][0]))
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        pool: urllib3.HTTPConnectionPool
-        if parts.scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(
-                address, port, timeout=self._timeout, retries=False, server_hostname=host, assert_hostname=host
-            )
-        else:
-            pool = urllib3.HTTPConnectionPool(address, port, timeout=self._timeout, retries=False)
-        host_header = host if parts.port is None else f"{host}:{port}"
+            return PostResult(None, str(exc))
         try:
             response = pool.urlopen(
                 "POST",
@@ -72,4 +54,31 @@ class SafeHttpClient:
             pool.close()
 
 
-__all__ = ["SafeHttpClient", "UnsafeUrl"]
+def guarded_pool(policy: UrlPolicy, url: str, timeout: urllib3.Timeout) -> tuple[urllib3.HTTPConnectionPool, str, str]:
+    """A connection pool to the URL's checked address, the request path and the Host header.
+    Raises UnsafeUrl for a URL or address the policy refuses, OSError when the host does not resolve."""
+    parts = urlsplit(url)
+    policy.check_url(url, resolve=False)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise OSError(f"cannot resolve {host}: {exc}") from exc
+    address = str(infos[0][4][0])
+    for info in infos:
+        policy.check_address(host, str(info[4][0]))
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    pool: urllib3.HTTPConnectionPool
+    if parts.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            address, port, timeout=timeout, retries=False, server_hostname=host, assert_hostname=host
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+    return pool, path, host if parts.port is None else f"{host}:{port}"
+
+
+__all__ = ["SafeHttpClient", "UnsafeUrl", "guarded_pool"]

@@ -97,7 +97,9 @@ class YtDlpFeedExpander:
 def _episode(entry: Any) -> Episode | None:
     if not isinstance(entry, dict):
         return None
-    url = str(entry.get("url") or entry.get("webpage_url") or "").strip()
+    # yt-dlp's feed reader smuggles hints into a `#__youtubedl_smuggle=` fragment: the episode's
+    # URL is the one its feed names (what users see on its job, and what duplicates compare).
+    url, _ = yt_dlp.utils.unsmuggle_url(str(entry.get("url") or entry.get("webpage_url") or "").strip())
     if not url.startswith(("http://", "https://")):
         return None
     return Episode(url=url, title=entry.get("title"))
