@@ -1,0 +1,188 @@
+"""Runnable examples in the docs: how they are marked, parsed and compared with real answers.
+
+A fenced block preceded by `<!-- example: NAME [given LITERAL=KIND ...] [capture LITERAL=PATH ...] -->`
+is a transcript: `$ command` lines (continued by a trailing backslash or an open quote), each followed
+by the answer it printed, optionally ending in the status code (`{...}   404`), or by a fenced ```json
+block right after it. `# ...` lines end an answer. `given` names a literal id the test makes real
+beforehand (a `media` item, a finished `batch`); `capture` takes a literal id from an answer
+(`results.0.new_id`) so later examples address the real one. Shown answers may elide with `...`/`…`:
+`{"a": 1, ...}` allows more keys, a string's value is never compared, only its type, except for the
+fields in `EXACT` (error codes and field names)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+MARKER = re.compile(
+    r"<!-- example: (?P<name>[\w-]+)(?P<opts>[^>]*?)-->\s*\n```\w*\n(?P<body>.*?)\n```"
+    r"(?:\s*\n```json\n(?P<json>.*?)\n```)?",
+    re.S,
+)
+EXACT = {"code", "success", "field"}
+MORE = "…"  # the key of an object shown with `...`: more keys allowed
+
+
+@dataclass
+class Step:
+    command: str
+    shown: str  # the answer as the docs show it, status code and headers included
+
+
+@dataclass
+class Example:
+    name: str
+    steps: list[Step]
+    given: dict[str, str] = field(default_factory=dict)
+    capture: dict[str, str] = field(default_factory=dict)
+
+
+def examples_in(markdown: str) -> list[Example]:
+    found = []
+    for match in MARKER.finditer(markdown):
+        steps = transcript(match["body"])
+        if match["json"] is not None and steps and not steps[-1].shown:
+            steps[-1].shown = match["json"]
+        example = Example(match["name"], steps)
+        words = match["opts"].split()
+        for keyword, spec in zip(words[::2], words[1::2], strict=True):
+            literal, _, value = spec.partition("=")
+            getattr(example, keyword)[literal] = value
+        found.append(example)
+    return found
+
+
+def _complete(command: str) -> bool:
+    if command.endswith("\\"):
+        return False
+    try:
+        shlex.split(command, comments=True)
+    except ValueError:
+        return False
+    return True
+
+
+def transcript(body: str) -> list[Step]:
+    steps: list[Step] = []
+    lines = body.splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith("$ "):
+            i += 1
+            continue
+        command = lines[i][2:]
+        i += 1
+        while not _complete(command) and i < len(lines):
+            command += "\n" + lines[i]
+            i += 1
+        shown: list[str] = []
+        while i < len(lines) and not lines[i].startswith(("$ ", "#")):
+            shown.append(lines[i])
+            i += 1
+        steps.append(Step(command, "\n".join(shown).strip()))
+    return steps
+
+
+def split_answer(text: str) -> tuple[int | None, str]:
+    """(status, body) of a shown or printed answer: `HTTP/1.1 202 ...` headers, or a trailing code."""
+    text = text.strip()
+    if text.startswith("HTTP/"):
+        status = int(text.split()[1])
+        _, _, body = text.replace("\r\n", "\n").partition("\n\n")
+        return status, body.strip()
+    match = re.fullmatch(r"(?s)(.*?)\s*\b(\d{3})", text)
+    if match and (not match[1] or match[1].rstrip().endswith(("}", "]"))):
+        return int(match[2]), match[1].strip()
+    return None, text
+
+
+_TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|\.\.\.|…|[{}\[\]:,])')
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.tokens: list[str] = []
+        pos = 0
+        while pos < len(text.rstrip()):
+            match = _TOKEN.match(text, pos)
+            if not match:
+                raise ValueError(f"not JSON at {text[pos : pos + 40]!r}")
+            self.tokens.append(match[1])
+            pos = match.end()
+        self.pos = 0
+
+    def take(self) -> str:
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def value(self) -> Any:
+        token = self.take()
+        if token == "{":
+            return self._object()
+        if token == "[":
+            return self._array()
+        return json.loads(token)
+
+    def _object(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        while (token := self.take()) != "}":
+            if token in ("...", "…"):
+                out[MORE] = True
+            elif token != ",":
+                self.take()  # ":"
+                out[token[1:-1]] = self.value()
+        return out
+
+    def _array(self) -> list[Any]:
+        out: list[Any] = []
+        while self.tokens[self.pos] != "]":
+            if self.tokens[self.pos] in ("...", "…", ","):
+                self.pos += 1
+            else:
+                out.append(self.value())
+        self.pos += 1
+        return out
+
+
+def shown_json(text: str) -> Any:
+    """The docs' JSON with elisions: `...` in an object allows more keys; in an array, more items."""
+    return _Reader(text).value()
+
+
+def differences(shown: Any, actual: Any, path: str = "$") -> list[str]:
+    """What of the shown answer the real one does not match: keys, types, codes (ids and times masked)."""
+    if isinstance(shown, dict):
+        if not isinstance(actual, dict):
+            return [f"{path}: shown an object, got {actual!r}"]
+        keys = set(shown) - {MORE}
+        problems = [f"{path}: shown key {k!r} missing" for k in sorted(keys - set(actual))]
+        if MORE not in shown:
+            problems += [f"{path}: key {k!r} not shown" for k in sorted(set(actual) - keys)]
+        for key in sorted(keys & set(actual)):
+            if key in EXACT and shown[key] != actual[key]:
+                problems.append(f"{path}.{key}: shown {shown[key]!r}, got {actual[key]!r}")
+            else:
+                problems += differences(shown[key], actual[key], f"{path}.{key}")
+        return problems
+    if isinstance(shown, list):
+        if not isinstance(actual, list):
+            return [f"{path}: shown a list, got {actual!r}"]
+        return [p for i, (s, a) in enumerate(zip(shown, actual, strict=False)) for p in differences(s, a, f"{path}[{i}]")]
+    if shown is None or actual is None or _kind(shown) == _kind(actual):
+        return []
+    return [f"{path}: shown {shown!r}, got {actual!r}"]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else type(value).__name__
+
+
+def at(document: Any, path: str) -> Any:
+    for part in path.split("."):
+        document = document[int(part)] if isinstance(document, list) else document[part]
+    return document
