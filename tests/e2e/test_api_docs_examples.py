@@ -23,14 +23,38 @@ from tests.support.media_server import MediaServer
 from tests.support.webhook_receiver import WebhookReceiver
 
 EXAMPLES = examples_in((REPO_ROOT / "docs" / "api.md").read_text())
-CURL = "curl() { command curl --max-time 30 %s \"$@\"; }\n"
+CURL = 'curl() { command curl --max-time 30 %s "$@"; }\n'
 
 
 def test_the_docs_mark_an_example_of_every_route_group() -> None:
     names = {e.name for e in EXAMPLES}
-    groups = ("errors", "batch-create", "batch-get", "batch-cancel", "webhook-secret", "media-delete",
-              "media-copy", "media-item-delete", "audit", "subscription-create", "subscription-list")
+    groups = (
+        "errors",
+        "batch-create",
+        "batch-get",
+        "batch-cancel",
+        "webhook-secret",
+        "media-delete",
+        "media-copy",
+        "media-item-delete",
+        "audit",
+        "subscription-create",
+        "subscription-list",
+    )
     assert set(groups) <= names, sorted(set(groups) - names)
+
+
+def test_a_changed_shown_answer_is_caught() -> None:
+    """What keeps the docs from drifting: a renamed key, another code or status, a missing key."""
+    example = next(e for e in EXAMPLES if e.name == "media-delete")
+    shown = shown_json(split_answer(example.steps[0].shown)[1])
+    real = {"results": [{"id": "a", "status": 204}, {"id": "b", "status": 404, "error": "Media not found"}]}
+    assert differences(shown, real) == []
+    assert differences(shown, {"results": [{"id": "a", "state": 204}]})
+    assert differences(shown, {"results": [{"id": "a", "status": 500}]})
+    error = shown_json('{"success": false, "error": {"code": "media_not_found", "message": "…"}}')
+    assert differences(error, {"success": False, "error": {"code": "batch_not_found", "message": "x"}})
+    assert differences(error, {"success": False, "error": {"code": "media_not_found"}})
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +138,10 @@ def test_example(
     for literal, kind in example.given.items():
         known[literal] = makers[kind]()
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "API": cloud.base_url, "KEY": KEY_A}
-    places = {"http://127.0.0.1:18000": media_server.url("").rstrip("/"), "https://hooks.example.com/mediabatch": receiver.url}
+    places = {
+        "http://127.0.0.1:18000": media_server.url("").rstrip("/"),
+        "https://hooks.example.com/mediabatch": receiver.url,
+    }
     for step in example.steps:
         command = step.command
         for literal, real in (places | known).items():

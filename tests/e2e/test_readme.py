@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,30 @@ def _json_documents(text: str) -> list[Any]:
     return found
 
 
+def _run_python_example(cloud: LocalCloudProcess, media_port: int) -> subprocess.CompletedProcess[str]:
+    """The SDK example of "Three ways in", with the variables block 2 exports."""
+    code = re.findall(r"```python\n(.*?)```", README, re.S)[0]
+    code = code.replace("https://example.com/clip.mp4", f"http://127.0.0.1:{media_port}/clip.mp4")
+    env = {"PATH": os.environ["PATH"], "MEDIABATCH_API": cloud.base_url, "MEDIABATCH_API_KEY": cloud.api_key}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+
+
+def _run_aws_credentials_example(cloud: LocalCloudProcess) -> subprocess.CompletedProcess[str]:
+    """The dummy credentials and the printed endpoints, as the README shows them to boto3."""
+    block = next(b for b in re.findall(r"```bash\n(.*?)```", README, re.S) if "boto3" in b)
+    block = block.replace("AWS_ENDPOINT_URL_S3=http://127.0.0.1:...", f"AWS_ENDPOINT_URL_S3={cloud.s3_url}")
+    block = block.replace(
+        "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:...", f"AWS_ENDPOINT_URL_DYNAMODB={cloud.urls['DynamoDB']}"
+    )
+    assert "..." not in block, block
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        ["bash", "-ec", block], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
 def test_the_readme_shows_how_to_allow_your_own_machine() -> None:
     assert 'LOCALCLOUD_PARAMETER_OVERRIDES="UrlAllowlist=127.0.0.1" make run' in README
     assert len(try_it_blocks()) == 2
@@ -74,8 +99,12 @@ def test_the_try_it_commands_work_as_written(tmp_path: Path) -> None:
         )
         try:
             output, _ = proc.communicate(timeout=180)
+            sdk = _run_python_example(cloud, media_port)
+            aws = _run_aws_credentials_example(cloud)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
+    assert sdk.returncode == 0 and re.fullmatch(r"\['[0-9a-f-]{36}'\]\n", sdk.stdout), sdk
+    assert aws.returncode == 0 and "mediabatch-local-mediabucket" in aws.stdout, aws
     assert proc.returncode == 0, output
     documents = _json_documents(output)
     created = next(d for d in documents if "batch_id" in d and "jobs" not in d)

@@ -7,7 +7,7 @@ block right after it. `# ...` lines end an answer. `given` names a literal id th
 beforehand (a `media` item, a finished `batch`); `capture` takes a literal id from an answer
 (`results.0.new_id`) so later examples address the real one. Shown answers may elide with `...`/`…`:
 `{"a": 1, ...}` allows more keys, a string's value is never compared, only its type, except for the
-fields in `EXACT` (error codes and field names)."""
+fields in `EXACT` (error codes and field names) and numeric `status` (a result's HTTP status)."""
 
 from __future__ import annotations
 
@@ -162,7 +162,8 @@ def differences(shown: Any, actual: Any, path: str = "$") -> list[str]:
         if MORE not in shown:
             problems += [f"{path}: key {k!r} not shown" for k in sorted(set(actual) - keys)]
         for key in sorted(keys & set(actual)):
-            if key in EXACT and shown[key] != actual[key]:
+            exact = key in EXACT or (key == "status" and isinstance(shown[key], int))  # per-item HTTP status
+            if exact and shown[key] != actual[key]:
                 problems.append(f"{path}.{key}: shown {shown[key]!r}, got {actual[key]!r}")
             else:
                 problems += differences(shown[key], actual[key], f"{path}.{key}")
@@ -170,7 +171,9 @@ def differences(shown: Any, actual: Any, path: str = "$") -> list[str]:
     if isinstance(shown, list):
         if not isinstance(actual, list):
             return [f"{path}: shown a list, got {actual!r}"]
-        return [p for i, (s, a) in enumerate(zip(shown, actual, strict=False)) for p in differences(s, a, f"{path}[{i}]")]
+        return [
+            p for i, (s, a) in enumerate(zip(shown, actual, strict=False)) for p in differences(s, a, f"{path}[{i}]")
+        ]
     if shown is None or actual is None or _kind(shown) == _kind(actual):
         return []
     return [f"{path}: shown {shown!r}, got {actual!r}"]
