@@ -17,7 +17,16 @@ import requests
 from localcloud import LocalCloud
 from localcloud.cloud import REPO_ROOT
 from tests.conftest import KEY_A, Api
-from tests.support.doc_examples import Example, at, differences, examples_in, shown_json, split_answer
+from tests.support.doc_examples import (
+    Example,
+    at,
+    differences,
+    examples_in,
+    printed_documents,
+    shown_documents,
+    shown_json,
+    split_answer,
+)
 from tests.support.media import MediaSet
 from tests.support.media_server import MediaServer
 from tests.support.webhook_receiver import WebhookReceiver
@@ -61,6 +70,32 @@ def test_a_changed_shown_answer_is_caught() -> None:
 def known() -> dict[str, str]:
     """Literal ids of the docs → the real ids they stand for, filled as the examples run."""
     return {}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the scripts run: the files one makes, the next one uses."""
+    return tmp_path_factory.mktemp("doc-scripts")
+
+
+def _run_script(example: Example, env: dict[str, str], cwd: Path) -> None:
+    step = example.steps[0]
+    result = subprocess.run(
+        ["bash", "-c", "set -eo pipefail\n" + CURL % "" + step.command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"{step.command}\n{result.stdout}\n{result.stderr}"
+    plain, shown = shown_documents(step.shown)
+    printed = printed_documents(result.stdout)
+    assert all(line in result.stdout for line in plain), (plain, result.stdout)
+    assert len(printed) == len(shown), f"printed {len(printed)} JSON documents, the docs show {len(shown)}"
+    problems = [p for i, (s, a) in enumerate(zip(shown, printed, strict=True)) for p in differences(s, a, f"#{i}")]
+    assert not problems, "\n".join(problems) + "\n" + result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +167,7 @@ def test_example(
     media: MediaSet,
     media_server: MediaServer,
     receiver: WebhookReceiver,
+    workdir: Path,
     tmp_path: Path,
 ) -> None:
     makers = {"media": lambda: _uploaded_media(api, media), "batch": lambda: _finished_batch(api, media_server)}
@@ -142,6 +178,9 @@ def test_example(
         "http://127.0.0.1:18000": media_server.url("").rstrip("/"),
         "https://hooks.example.com/mediabatch": receiver.url,
     }
+    if example.script:
+        _run_script(example, env, workdir)
+        return
     for step in example.steps:
         command = step.command
         for literal, real in (places | known).items():

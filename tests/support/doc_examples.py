@@ -4,7 +4,9 @@ A fenced block preceded by `<!-- example: NAME [given LITERAL=KIND ...] [capture
 is a transcript: `$ command` lines (continued by a trailing backslash or an open quote), each followed
 by the answer it printed, optionally ending in the status code (`{...}   404`), or by a fenced ```json
 block right after it. `# ...` lines end an answer. `given` names a literal id the test makes real
-beforehand (a `media` item, a finished `batch`); `capture` takes a literal id from an answer
+beforehand (a `media` item, a finished `batch`); `<!-- example: NAME script -->` before a ```bash
+block runs it whole (in one folder for all scripts) and checks the JSON it prints against the ```text
+block that follows; `capture` takes a literal id from an answer
 (`results.0.new_id`) so later examples address the real one. Shown answers may elide with `...`/`…`:
 `{"a": 1, ...}` allows more keys, a string's value is never compared, only its type, except for the
 fields in `EXACT` (error codes and field names) and numeric `status` (a result's HTTP status)."""
@@ -20,6 +22,11 @@ from typing import Any
 MARKER = re.compile(
     r"<!-- example: (?P<name>[\w-]+)(?P<opts>[^>]*?)-->\s*\n```\w*\n(?P<body>.*?)\n```"
     r"(?:\s*\n```json\n(?P<json>.*?)\n```)?",
+    re.S,
+)
+SCRIPT = re.compile(
+    r"<!-- example: (?P<name>[\w-]+) script -->\s*\n```bash\n(?P<body>.*?)\n```"
+    r"(?:(?:(?!```|<!--).)*?```text\n(?P<output>.*?)\n```)?",
     re.S,
 )
 EXACT = {"code", "success", "field"}
@@ -38,21 +45,29 @@ class Example:
     steps: list[Step]
     given: dict[str, str] = field(default_factory=dict)
     capture: dict[str, str] = field(default_factory=dict)
+    script: bool = False  # a whole ```bash script; its printed JSON documents against the ```text after it
 
 
 def examples_in(markdown: str) -> list[Example]:
     found = []
+    for match in SCRIPT.finditer(markdown):
+        found.append((match.start(), Example(match["name"], [Step(match["body"], match["output"] or "")], script=True)))
     for match in MARKER.finditer(markdown):
+        if match["opts"].split() == ["script"]:
+            continue
         steps = transcript(match["body"])
         if match["json"] is not None and steps and not steps[-1].shown:
             steps[-1].shown = match["json"]
         example = Example(match["name"], steps)
-        words = match["opts"].split()
-        for keyword, spec in zip(words[::2], words[1::2], strict=True):
-            literal, _, value = spec.partition("=")
-            getattr(example, keyword)[literal] = value
-        found.append(example)
-    return found
+        keyword = ""
+        for word in match["opts"].split():
+            if word in ("given", "capture"):
+                keyword = word
+            else:
+                literal, _, value = word.partition("=")
+                getattr(example, keyword)[literal] = value
+        found.append((match.start(), example))
+    return [example for _, example in sorted(found, key=lambda pair: pair[0])]
 
 
 def _complete(command: str) -> bool:
@@ -84,6 +99,33 @@ def transcript(body: str) -> list[Step]:
             i += 1
         steps.append(Step(command, "\n".join(shown).strip()))
     return steps
+
+
+def shown_documents(text: str) -> tuple[list[str], list[Any]]:
+    """A script's shown output: plain lines (checked verbatim) and JSON documents (each from a `{` line)."""
+    plain: list[str] = []
+    chunks: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            chunks.append(line)
+        elif line.startswith(" ") and chunks:
+            chunks[-1] += "\n" + line
+        elif line.strip():
+            plain.append(line.strip())
+    return plain, [shown_json(chunk) for chunk in chunks]
+
+
+def printed_documents(text: str) -> list[Any]:
+    decoder, found, pos = json.JSONDecoder(), [], 0
+    while (pos := text.find("{", pos)) != -1:
+        try:
+            document, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            pos += 1
+            continue
+        found.append(document)
+        pos = end
+    return found
 
 
 def split_answer(text: str) -> tuple[int | None, str]:
