@@ -7,7 +7,8 @@ block right after it. `# ...` lines end an answer. `given` names a literal id th
 beforehand (a `media` item, a finished `batch`); `<!-- example: NAME script -->` before a ```bash
 block runs it whole (in one folder for all scripts) and checks the JSON it prints against the ```text
 block that follows; `capture` takes a literal id from an answer
-(`results.0.new_id`) so later examples address the real one. Shown answers may elide with `...`/`…`:
+(`results.0.new_id`) so later examples address the real one; `retry` runs a step again until its
+answer matches (for a job still running). Shown answers may elide with `...`/`…`:
 `{"a": 1, ...}` allows more keys, a string's value is never compared, only its type, except for the
 fields in `EXACT` (error codes and field names) and numeric `status` (a result's HTTP status)."""
 
@@ -45,6 +46,7 @@ class Example:
     steps: list[Step]
     given: dict[str, str] = field(default_factory=dict)
     capture: dict[str, str] = field(default_factory=dict)
+    retry: bool = False  # run each step again (up to 60 s) until its answer matches: work still running
     script: bool = False  # a whole ```bash script; its printed JSON documents against the ```text after it
 
 
@@ -61,7 +63,9 @@ def examples_in(markdown: str) -> list[Example]:
         example = Example(match["name"], steps)
         keyword = ""
         for word in match["opts"].split():
-            if word in ("given", "capture"):
+            if word == "retry":
+                example.retry = True
+            elif word in ("given", "capture"):
                 keyword = word
             else:
                 literal, _, value = word.partition("=")
