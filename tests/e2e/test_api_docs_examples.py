@@ -139,10 +139,16 @@ def _finished_batch(api: Api, media_server: MediaServer) -> str:
     return str(api.wait_for(created.json()["batch_id"])["batch_id"])
 
 
-def _run(command: str, env: dict[str, str]) -> str:
+def _run(command: str, env: dict[str, str], cwd: Path) -> str:
     extra = "" if " -w " in command or " -i " in command else "-w '\\n%{http_code}'"
     result = subprocess.run(
-        ["bash", "-c", CURL % extra + command], capture_output=True, text=True, env=env, timeout=60, check=False
+        ["bash", "-c", CURL % extra + command],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, f"{command}\n{result.stderr}"
     return result.stdout
@@ -201,7 +207,7 @@ def test_example(
         deadline = time.monotonic() + (60 if example.retry else 0)
         while True:
             try:
-                actual = _check(step.shown, _run(command, env), command)
+                actual = _check(step.shown, _run(command, env, workdir), command)
                 break
             except AssertionError:
                 if time.monotonic() > deadline:
