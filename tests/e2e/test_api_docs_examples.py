@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.support.doc_examples import (
     differences,
     examples_in,
     printed_documents,
+    result_lines,
     shown_documents,
     shown_json,
     split_answer,
@@ -107,6 +109,23 @@ def _run_script(example: Example, env: dict[str, str], cwd: Path) -> None:
     assert len(printed) == len(shown), f"printed {len(printed)} JSON documents, the docs show {len(shown)}"
     problems = [p for i, (s, a) in enumerate(zip(shown, printed, strict=True)) for p in differences(s, a, f"#{i}")]
     assert not problems, "\n".join(problems) + "\n" + result.stdout
+
+
+def _run_python(example: Example, env: dict[str, str], cwd: Path) -> None:
+    code = example.steps[0].command
+    code = code.replace('"http://127.0.0.1:18180"', "API").replace('"demo-key-123456"', "KEY")
+    prelude = "import os\nAPI, KEY = os.environ['API'], os.environ['KEY']\n"
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code],
+        capture_output=True,
+        text=True,
+        env=env | {"PYTHONPATH": str(REPO_ROOT)},
+        cwd=cwd,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert result_lines(result.stdout) == result_lines(example.steps[0].shown), result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +216,8 @@ def test_example(
         "https://hooks.example.com/mediabatch": receiver.url,
         "https://feeds.example.com/show.rss": podcasts.url("/feeds/show.rss"),
     }
-    if example.script:
-        _run_script(example, env, workdir)
+    if example.script or example.python:
+        (_run_script if example.script else _run_python)(example, env, workdir)
         return
     for step in example.steps:
         command = step.command

@@ -4,7 +4,9 @@ A fenced block preceded by `<!-- example: NAME [given LITERAL=KIND ...] [capture
 is a transcript: `$ command` lines (continued by a trailing backslash or an open quote), each followed
 by the answer it printed, optionally ending in the status code (`{...}   404`), or by a fenced ```json
 block right after it. `# ...` lines end an answer. `given` names a literal id the test makes real
-beforehand (a `media` item, a finished `batch`); `<!-- example: NAME script -->` before a ```bash
+beforehand (a `media` item, a finished `batch`); `<!-- example: NAME python -->` before a ```python block runs
+it as a program there (`API` and `KEY` defined, the docs' address and key replaced) and compares its
+output lines, ids masked, with the ```text block after it; `<!-- example: NAME script -->` before a ```bash
 block runs it whole (in one folder for all scripts) and checks the JSON it prints against the ```text
 block that follows; `capture` takes a literal id from an answer
 (`results.0.new_id`) so later examples address the real one; `retry` runs a step again until its
@@ -26,7 +28,7 @@ MARKER = re.compile(
     re.S,
 )
 SCRIPT = re.compile(
-    r"<!-- example: (?P<name>[\w-]+) script -->\s*\n```bash\n(?P<body>.*?)\n```"
+    r"<!-- example: (?P<name>[\w-]+) (?P<kind>script|python) -->\s*\n```(?:bash|python)\n(?P<body>.*?)\n```"
     r"(?:(?:(?!```|<!--).)*?```text\n(?P<output>.*?)\n```)?",
     re.S,
 )
@@ -47,15 +49,22 @@ class Example:
     given: dict[str, str] = field(default_factory=dict)
     capture: dict[str, str] = field(default_factory=dict)
     retry: bool = False  # run each step again (up to 60 s) until its answer matches: work still running
-    script: bool = False  # a whole ```bash script; its printed JSON documents against the ```text after it
+    script: bool = False
+    python: bool = False  # a ```python block, run as a program; its printed lines against the ```text after it
 
 
 def examples_in(markdown: str) -> list[Example]:
     found = []
     for match in SCRIPT.finditer(markdown):
-        found.append((match.start(), Example(match["name"], [Step(match["body"], match["output"] or "")], script=True)))
+        step = Step(match["body"], match["output"] or "")
+        found.append(
+            (
+                match.start(),
+                Example(match["name"], [step], script=match["kind"] == "script", python=match["kind"] == "python"),
+            )
+        )
     for match in MARKER.finditer(markdown):
-        if match["opts"].split() == ["script"]:
+        if match["opts"].split() in (["script"], ["python"]):
             continue
         steps = transcript(match["body"])
         if match["json"] is not None and steps and not steps[-1].shown:
@@ -130,6 +139,16 @@ def printed_documents(text: str) -> list[Any]:
         found.append(document)
         pos = end
     return found
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def result_lines(text: str) -> list[str]:
+    """A program's output lines that say what it did, ids masked; progress lines (indented) and
+    elisions (`...`) are left out: their number and order depend on timing."""
+    lines = [UUID.sub("<id>", line.rstrip()) for line in text.splitlines()]
+    return [line for line in lines if line and not line.startswith(" ") and "..." not in line]
 
 
 def split_answer(text: str) -> tuple[int | None, str]:
