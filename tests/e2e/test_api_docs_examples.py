@@ -25,6 +25,7 @@ from tests.support.doc_examples import (
     differences,
     examples_in,
     printed_documents,
+    program_arguments,
     result_lines,
     shown_documents,
     shown_json,
@@ -116,16 +117,17 @@ def _run_python(example: Example, env: dict[str, str], cwd: Path) -> None:
     code = code.replace('"http://127.0.0.1:18180"', "API").replace('"demo-key-123456"', "KEY")
     prelude = "import os\nAPI, KEY = os.environ['API'], os.environ['KEY']\n"
     result = subprocess.run(
-        [sys.executable, "-c", prelude + code],
+        [sys.executable, "-c", prelude + code, *program_arguments(example.steps[0].shown)],
         capture_output=True,
         text=True,
-        env=env | {"PYTHONPATH": str(REPO_ROOT)},
+        env=env | {"PYTHONPATH": str(REPO_ROOT), "MEDIABATCH_API": env["API"], "MEDIABATCH_API_KEY": env["KEY"]},
         cwd=cwd,
         timeout=180,
         check=False,
     )
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
-    assert result_lines(result.stdout) == result_lines(example.steps[0].shown), result.stdout
+    expected = result_lines(example.steps[0].shown)
+    assert expected and result_lines(result.stdout) == expected, result.stdout
 
 
 @pytest.fixture(scope="module")

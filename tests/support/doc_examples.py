@@ -144,11 +144,25 @@ def printed_documents(text: str) -> list[Any]:
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+PROGRESS = re.compile(r"\d+\.\d%")
+STATE = re.compile(r"processing (pending|running|ready)")
+
+
 def result_lines(text: str) -> list[str]:
-    """A program's output lines that say what it did, ids masked; progress lines (indented) and
-    elisions (`...`) are left out: their number and order depend on timing."""
-    lines = [UUID.sub("<id>", line.rstrip()) for line in text.splitlines()]
-    return [line for line in lines if line and not line.startswith(" ") and "..." not in line]
+    """A program's output lines that say what it did, ids and processing states masked; progress
+    lines (`12.5%`), elisions (`...`) and the command line (`$ ...`) are left out: they depend on timing."""
+    lines = [STATE.sub("processing <state>", UUID.sub("<id>", line.rstrip())) for line in text.splitlines()]
+    return [
+        line
+        for line in lines
+        if line.strip() and not PROGRESS.search(line) and "..." not in line and not line.startswith("$ ")
+    ]
+
+
+def program_arguments(shown: str) -> list[str]:
+    """The arguments of the `$ python prog.py ARGS` line a shown output starts with, if any."""
+    first = shown.splitlines()[0] if shown else ""
+    return first.split()[3:] if first.startswith("$ python ") else []
 
 
 def split_answer(text: str) -> tuple[int | None, str]:
