@@ -10,6 +10,7 @@ from typing import Any
 
 import hypothesis
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis.checks import not_a_server_error
@@ -60,6 +61,13 @@ def figures() -> Iterator[None]:
             "max_examples": {str(mode): n for mode, n in MAX_EXAMPLES.items()},
         },
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm(cloud: LocalCloud) -> None:
+    """The first document-store call loads its store (seconds on a busy machine): a cold start
+    is not a hang, so it happens here, outside the per-request bound."""
+    requests.get(cloud.base_url + "/api/collections", headers={"X-API-Key": KEY_C}, timeout=120)
 
 
 @pytest.mark.timeout(120)
