@@ -73,10 +73,10 @@ def http_urls(trap: TrapServer) -> list[str]:
     return [u for u in corpus(trap.port) if u.startswith("http")]
 
 
-def wait(api: Api, path: str, timeout: float = 120.0) -> dict[str, Any]:
+def wait(api_c: Api, path: str, timeout: float = 120.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        state = dict(api.request("GET", path).json())
+        state = dict(api_c.request("GET", path).json())
         if state["status"] in TERMINAL | {"finished"}:
             return state
         assert time.monotonic() < deadline, f"{path} not done in {timeout} s: {state}"
@@ -84,10 +84,10 @@ def wait(api: Api, path: str, timeout: float = 120.0) -> dict[str, Any]:
 
 
 SUBMIT = {
-    "batch urls": lambda api, url, ok: api.create_batch(urls=[url]),
-    "feed url (POST /jobs)": lambda api, url, ok: api.request("POST", "/jobs", json={"url": url}),
-    "batch webhook_url": lambda api, url, ok: api.create_batch(urls=[ok], webhook_url=url),
-    "webhook subscription": lambda api, url, ok: api.request(
+    "batch urls": lambda api_c, url, ok: api_c.create_batch(urls=[url]),
+    "feed url (POST /jobs)": lambda api_c, url, ok: api_c.request("POST", "/jobs", json={"url": url}),
+    "batch webhook_url": lambda api_c, url, ok: api_c.create_batch(urls=[ok], webhook_url=url),
+    "webhook subscription": lambda api_c, url, ok: api_c.request(
         "POST", "/api/v0/webhooks", json={"url": url, "events": ["*"]}
     ),
 }
@@ -95,12 +95,12 @@ SUBMIT = {
 
 @pytest.mark.parametrize("place", list(SUBMIT))
 def test_every_hostile_url_is_refused_when_submitted(
-    api: Api, trap: TrapServer, pointer: BackgroundHTTPServer, place: str
+    api_c: Api, trap: TrapServer, pointer: BackgroundHTTPServer, place: str
 ) -> None:
     ok = f"{pointer.base_url}/clip.mp4"
     accepted, checked_at_run = {}, []
     for url in corpus(trap.port):
-        response = SUBMIT[place](api, url, ok)
+        response = SUBMIT[place](api_c, url, ok)
         if response.status_code == 202 and place == "batch urls" and url == rebinding_url(trap):
             # Batch creation does not resolve names (a slow DNS would hold the request): the
             # job's connection is checked instead, and must fail.
@@ -108,7 +108,7 @@ def test_every_hostile_url_is_refused_when_submitted(
         elif response.status_code < 400 or response.status_code >= 500:
             accepted[url] = f"{response.status_code} {response.text[:200]}"
     for batch_id in checked_at_run:
-        final = wait(api, f"/api/v1/batch/{batch_id}")
+        final = wait(api_c, f"/api/v1/batch/{batch_id}")
         assert final["status"] == "failed" and final["completed_jobs"] == 0, final
     _figures.setdefault("refused_at_submit", {})[place] = len(corpus()) - len(accepted) - len(checked_at_run)
     _figures.setdefault("refused_at_run", {})[place] = len(checked_at_run)
@@ -120,45 +120,47 @@ def rebinding_url(trap: TrapServer) -> str:
     return f"http://{REBIND_NAME}:{trap.port}/"
 
 
-def test_redirects_to_the_trap_are_not_followed(api: Api, trap: TrapServer, pointer: BackgroundHTTPServer) -> None:
+def test_redirects_to_the_trap_are_not_followed(api_c: Api, trap: TrapServer, pointer: BackgroundHTTPServer) -> None:
     urls = [f"{pointer.base_url}/redirect?to={quote(u, safe='')}" for u in http_urls(trap)]
-    created = api.create_batch(urls=urls[:100], concurrent_limit=10)
+    created = api_c.create_batch(urls=urls[:100], concurrent_limit=10)
     assert created.status_code == 202, created.text
-    final = wait(api, f"/api/v1/batch/{created.json()['batch_id']}", timeout=180)
+    final = wait(api_c, f"/api/v1/batch/{created.json()['batch_id']}", timeout=180)
     assert final["completed_jobs"] == 0, final
     _figures["redirects"] = len(urls[:100])
     assert trap.hits == []
 
 
-def test_hls_segments_on_the_trap_are_not_fetched(api: Api, trap: TrapServer, pointer: BackgroundHTTPServer) -> None:
+def test_hls_segments_on_the_trap_are_not_fetched(api_c: Api, trap: TrapServer, pointer: BackgroundHTTPServer) -> None:
     to = quote(f"http://127.0.0.3:{trap.port}/", safe="")
-    created = api.create_batch(urls=[f"{pointer.base_url}/hls.m3u8?to={to}"])
+    created = api_c.create_batch(urls=[f"{pointer.base_url}/hls.m3u8?to={to}"])
     assert created.status_code == 202, created.text
-    final = wait(api, f"/api/v1/batch/{created.json()['batch_id']}")
+    final = wait(api_c, f"/api/v1/batch/{created.json()['batch_id']}")
     assert final["status"] == "failed" and final["completed_jobs"] == 0, final
     _figures["hls_manifests"] = 1
     assert trap.hits == []
 
 
-def test_feed_enclosures_on_the_trap_are_not_fetched(api: Api, trap: TrapServer, pointer: BackgroundHTTPServer) -> None:
+def test_feed_enclosures_on_the_trap_are_not_fetched(
+    api_c: Api, trap: TrapServer, pointer: BackgroundHTTPServer
+) -> None:
     to = quote(f"http://127.0.0.3:{trap.port}/", safe="")
-    created = api.request("POST", "/jobs", json={"url": f"{pointer.base_url}/feed.rss?to={to}"})
+    created = api_c.request("POST", "/jobs", json={"url": f"{pointer.base_url}/feed.rss?to={to}"})
     assert created.status_code in (202, 400, 422), created.text
     if created.status_code == 202:
-        wait(api, f"/batch/{created.json()['batch_id']}")
+        wait(api_c, f"/batch/{created.json()['batch_id']}")
     _figures["feed_enclosures"] = 3
     assert trap.hits == []
 
 
 def test_a_webhook_receiver_that_redirects_to_the_trap_is_not_followed(
-    api: Api, trap: TrapServer, pointer: BackgroundHTTPServer
+    api_c: Api, trap: TrapServer, pointer: BackgroundHTTPServer
 ) -> None:
     to = quote(f"http://127.0.0.3:{trap.port}/hook", safe="")
-    created = api.create_batch(
+    created = api_c.create_batch(
         urls=[f"{pointer.base_url}/nothing.mp4"], webhook_url=f"{pointer.base_url}/redirect?to={to}"
     )
     assert created.status_code == 202, created.text
-    wait(api, f"/api/v1/batch/{created.json()['batch_id']}")
+    wait(api_c, f"/api/v1/batch/{created.json()['batch_id']}")
     time.sleep(3)  # the delivery and its retries (backoff base 1 s in the test cloud)
     _figures["webhook_redirects"] = 1
     assert trap.hits == []

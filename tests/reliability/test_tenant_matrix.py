@@ -1,7 +1,7 @@
 """Tenant isolation from the route table: for every route of docs/openapi.json that takes an id,
-tenant B asking for tenant A's resource gets exactly what it gets for a missing id of the same
-shape (status, body keys, error code, message with the id masked), for reads, changes and
-deletes. A route whose path parameter has no fixture below fails, asking for one."""
+tenant B asking for the owner's resource (tenant C, tests/reliability/conftest.py) gets exactly
+what it gets for a missing id of the same shape (status and body, the ids masked), for reads,
+changes and deletes. A route whose path parameter has no fixture below fails, asking for one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 import string
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,44 +83,44 @@ def wait_until(fetch: Callable[[], Any], timeout: float = 90.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def owned(api: Api, media_server: MediaServer) -> dict[str, str]:
-    """One resource of each kind, owned by tenant A."""
-    hook = api.request("POST", "/api/v0/webhooks", json={"url": media_server.url("/hook"), "events": ["*"]})
+def owned(api_c: Api, media_server: MediaServer) -> Iterator[dict[str, str]]:
+    """One resource of each kind, owned by tenant C; the webhook subscription is removed after."""
+    hook = api_c.request("POST", "/api/v0/webhooks", json={"url": media_server.url("/hook"), "events": ["*"]})
     assert hook.status_code == 201, hook.text
     webhook_id = hook.json()["id"]
-    batch = api.create_batch(urls=[media_server.url("/clip.mp4?tenant-matrix=1")])
+    batch = api_c.create_batch(urls=[media_server.url("/clip.mp4?tenant-matrix=1")])
     assert batch.status_code == 202, batch.text
     batch_id = batch.json()["batch_id"]
-    show_job = api.request("POST", "/jobs", json={"url": media_server.url("/clip.mp4?tenant-matrix=2")})
+    show_job = api_c.request("POST", "/jobs", json={"url": media_server.url("/clip.mp4?tenant-matrix=2")})
     assert show_job.status_code == 202, show_job.text
     with FeedServer({}) as feeds:
         feeds.feeds["matrix.rss"] = rss("Matrix", [("Episode 1", media_server.url("/clip.mp4?tenant-matrix=3"))])
-        show = api.request("POST", "/jobs", json={"url": feeds.url("/feeds/matrix.rss")})
+        show = api_c.request("POST", "/jobs", json={"url": feeds.url("/feeds/matrix.rss")})
     assert show.status_code == 202, show.text
-    upload = api.request("POST", "/api/v1/videos/batch/init", json={"files": [{"filename": "m.mp4", "size": 1000}]})
+    upload = api_c.request("POST", "/api/v1/videos/batch/init", json={"files": [{"filename": "m.mp4", "size": 1000}]})
     assert upload.status_code == 200, upload.text
     collection = f"matrix-{uuid.uuid4().hex[:8]}"
-    doc_job = api.request("POST", "/api/embedding-uploads", json={"files": [{"name": "a.pdf", "size": 1000}]})
+    doc_job = api_c.request("POST", "/api/embedding-uploads", json={"files": [{"name": "a.pdf", "size": 1000}]})
     assert doc_job.status_code == 201, doc_job.text
-    embedded = api.request(
+    embedded = api_c.request(
         "POST",
         "/api/start-embedding",
         files={"file": ("crazyones.pdf", PDF.read_bytes(), "application/pdf")},
         data={"collection_name": collection},
     )
     assert embedded.status_code == 202, embedded.text
-    api.wait_for(batch_id)
-    media_id = api.request("GET", "/api/v0/media").json()["items"][0]["id"]
+    api_c.wait_for(batch_id)
+    media_id = api_c.request("GET", "/api/v0/media").json()["items"][0]["id"]
     delivery_id = wait_until(
-        lambda: [d["id"] for d in api.request("GET", f"/api/v0/webhooks/{webhook_id}/deliveries").json()["items"]]
+        lambda: [d["id"] for d in api_c.request("GET", f"/api/v0/webhooks/{webhook_id}/deliveries").json()["items"]]
     )[0]
     wait_until(
         lambda: (
-            api.request("GET", f"/api/job-status/{embedded.json()['job_id']}").json()["status"]
+            api_c.request("GET", f"/api/job-status/{embedded.json()['job_id']}").json()["status"]
             in {"completed", "partially_completed", "failed"}
         )
     )
-    return {
+    yield {
         "webhook": webhook_id,
         "delivery": delivery_id,
         "batch": batch_id,
@@ -131,6 +131,7 @@ def owned(api: Api, media_server: MediaServer) -> dict[str, str]:
         "document_job": doc_job.json()["job_id"],
         "collection": collection,
     }
+    api_c.request("DELETE", f"/api/v0/webhooks/{webhook_id}")
 
 
 def answer(response: requests.Response, ids: list[str]) -> tuple[int, Any]:
@@ -157,7 +158,7 @@ def figures() -> Any:
 
 @pytest.mark.parametrize(("method", "path"), routes(), ids=lambda v: str(v))
 def test_another_tenants_id_answers_as_a_missing_one(
-    api: Api, api_b: Api, owned: dict[str, str], method: str, path: str
+    api_c: Api, api_b: Api, owned: dict[str, str], method: str, path: str
 ) -> None:
     rng = random.Random(f"{method} {path}")
     theirs, missing = path, path
@@ -181,13 +182,13 @@ def test_another_tenants_id_answers_as_a_missing_one(
     _figures["routes"][f"{method} {path}"] = got_theirs[0]
     assert got_theirs == got_missing
     assert got_theirs[0] in (400, 404), got_theirs
-    # And A's resource is still A's: B's delete or change did nothing to it.
+    # And the owner's resource is still there: B's delete or change did nothing to it.
     if method == "GET":
-        assert api.request(method, theirs).status_code == 200
+        assert api_c.request(method, theirs).status_code == 200
 
 
-def test_tenant_as_resources_outlive_tenant_bs_changes_and_deletes(api: Api, owned: dict[str, str]) -> None:
-    """Runs after the matrix (file order): B's DELETE and POST calls left A's resources alone."""
+def test_the_owners_resources_outlive_tenant_bs_changes_and_deletes(api_c: Api, owned: dict[str, str]) -> None:
+    """Runs after the matrix (file order): B's DELETE and POST calls left the owner's resources alone."""
     for path in (
         f"/api/v1/batch/{owned['batch']}",
         f"/api/v0/media/{owned['media']}",
@@ -195,6 +196,6 @@ def test_tenant_as_resources_outlive_tenant_bs_changes_and_deletes(api: Api, own
         f"/api/v1/videos/batch/progress/{owned['upload']}",
         f"/api/job-status/{owned['document_job']}",
     ):
-        assert api.request("GET", path).status_code == 200, path
-    names = [c["name"] for c in api.request("GET", "/api/collections").json()["collections"]]
+        assert api_c.request("GET", path).status_code == 200, path
+    names = [c["name"] for c in api_c.request("GET", "/api/collections").json()["collections"]]
     assert owned["collection"] in names
