@@ -10,6 +10,7 @@ CHECKOV_VENV := .venv-checkov
 # LocalStack (tests/localstack) needs Python 3.12: the first python3.12 that really runs (a pyenv
 # shim for a version that is not selected does not), else pyenv's own install.
 LS_VENV := .venv-localstack
+AUDIT_VENV := .venv-audit
 PYTHON312 ?= $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12 \
   /root/.pyenv/versions/3.12*/bin/python3.12; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 12)' \
   >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
@@ -19,7 +20,7 @@ PARTS := localcloud/parts
 # All state of `make run` (DynamoDB Local's tables, SeaweedFS's objects, the local API key).
 MEDIABATCH_DATA_DIR ?= .localcloud
 
-.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate check-deploy openapi screenshots bench build clean clean-data
+.PHONY: help setup run test .client-tools test-fast lint fmt typecheck validate check-deploy openapi reliability screenshots bench build clean clean-data
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -39,6 +40,11 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+$(AUDIT_VENV)/.installed: requirements-audit.txt
+	test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet -r requirements-audit.txt
 	touch $@
 
 $(LS_VENV)/.installed: requirements-localstack.txt
@@ -68,7 +74,7 @@ $(PARTS)/node_modules/.installed: $(PARTS)/package.json $(PARTS)/package-lock.js
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tmux chromium >/dev/null; }
 
-setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(LS_VENV)/.installed .ffmpeg .client-tools $(PARTS)/node_modules/.installed ## create venvs, install deps, ffmpeg, tmux, chromium, the local cloud's parts
+setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(LS_VENV)/.installed $(AUDIT_VENV)/.installed .ffmpeg .client-tools $(PARTS)/node_modules/.installed ## create venvs, install deps, ffmpeg, tmux, chromium, the local cloud's parts
 
 run: $(VENV)/.installed .ffmpeg $(PARTS)/node_modules/.installed ## serve the whole API locally on http://127.0.0.1:$(PORT); state kept in $(MEDIABATCH_DATA_DIR)/
 	PORT=$(PORT) MEDIABATCH_DATA_DIR=$(MEDIABATCH_DATA_DIR) $(PY) -m localcloud
@@ -96,6 +102,11 @@ typecheck: $(VENV)/.installed ## mypy (strict)
 validate: setup ## cfn-lint + sam validate --lint
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
+
+reliability: $(VENV)/.installed $(AUDIT_VENV)/.installed ## run the reliability suites (fuzzing, SSRF, tenants) and regenerate docs/reliability.md
+	rm -rf build/reliability
+	$(PY) -m pytest -q -p no:cacheprovider tests/reliability tests/unit/test_ssrf_corpus.py tests/integration/test_ssrf_rebinding.py
+	$(PY) bin/reliability_report.py
 
 openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the API's models
 	PYTHONPATH=layers/shared POWERTOOLS_TRACE_DISABLED=true $(PY) functions/api/openapi_document.py > docs/openapi.json.tmp

@@ -23,6 +23,8 @@ from tests.support.webhook_receiver import WebhookReceiver
 
 TENANT_A, KEY_A = "tenant-a", "key-a-0123456789"
 TENANT_B, KEY_B = "tenant-b", "key-b-0123456789"
+# A tenant of its own for the reliability suites (fuzzing writes whatever the contract allows).
+TENANT_C, KEY_C = "tenant-c", "key-c-0123456789"
 TERMINAL = {"completed", "failed", "cancelled"}
 
 
@@ -70,7 +72,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
             "WebhookMaxAttempts": "3",
             "ShowConcurrency": "8",
         },
-        api_keys=f"{TENANT_A}:{KEY_A},{TENANT_B}:{KEY_B}",
+        api_keys=f"{TENANT_A}:{KEY_A},{TENANT_B}:{KEY_B},{TENANT_C}:{KEY_C}",
         work_dir=tmp_path_factory.mktemp("lambda-tmp"),
         data_dir=tmp_path_factory.mktemp("localcloud-data"),
         # The reconciler would start the batches integration tests write without starting them.

@@ -34,7 +34,21 @@ class JsonOnlyBodies(OpenAPIRequestValidationMiddleware):
                     }
                 ]
             )
-        return super()._get_body(app)
+        try:
+            return super()._get_body(app)
+        except UnicodeDecodeError as exc:
+            # Bytes that are not UTF-8 are not JSON either (Powertools would let this out as a 500).
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "json_invalid",
+                        "loc": ("body",),
+                        "msg": "JSON is not UTF-8",
+                        "input": {},
+                        "ctx": {"error": f"not UTF-8 ({exc.reason} at byte {exc.start})"},
+                    }
+                ]
+            ) from exc
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:

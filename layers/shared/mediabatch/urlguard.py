@@ -8,6 +8,7 @@ private ranges, link-local or cloud metadata addresses.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -130,11 +131,26 @@ def _is_localhost(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
+_NUMERIC_IPV4 = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$", re.IGNORECASE)
+
+
 def _parse_ip(text: str) -> IPAddress | None:
+    bare = text.strip("[]").split("%")[0]
     try:
-        ip = ipaddress.ip_address(text.strip("[]").split("%")[0])
+        ip = ipaddress.ip_address(bare)
     except ValueError:
-        return None
+        return _legacy_ipv4(bare)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
+
+
+def _legacy_ipv4(text: str) -> ipaddress.IPv4Address | None:
+    """The address a C library connects to for the old numeric spellings (`2130706433`,
+    `0177.0.0.1`, `127.1`, `0x7f.1`): read as it reads them, so no form passes as a name."""
+    if not _NUMERIC_IPV4.match(text):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        return None

@@ -1,0 +1,151 @@
+"""Render docs/reliability.md from the figures the reliability suites leave in
+build/reliability/*.json (`make reliability` runs the suites, then this)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ROOT / "build" / "reliability"
+DOC = ROOT / "docs" / "reliability.md"
+
+
+def load(suite: str) -> dict[str, Any] | None:
+    path = FIGURES / f"{suite}.json"
+    return dict(json.loads(path.read_text())) if path.exists() else None
+
+
+def commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    return out.stdout.strip() or "unknown"
+
+
+def fuzzing(figures: dict[str, Any] | None) -> list[str]:
+    if figures is None:
+        return ["Not run: `make reliability` writes this section.", ""]
+    lines = [
+        f"{figures['operations']} operations, {figures['cases']} cases in all (at most "
+        f"{figures['max_examples']['positive']} valid and {figures['max_examples']['negative']} invalid cases per "
+        "route). Checks on every answer: not a server error, a status the document lists, the documented content "
+        "type, a body valid against the documented schema; every request has a 10 s timeout.",
+        "",
+        "| route | valid cases | invalid cases | statuses seen | seconds |",
+        "|---|---:|---:|---|---:|",
+    ]
+    for route, modes in figures["routes"].items():
+        pos, neg = modes.get("positive", {}), modes.get("negative", {})
+        statuses: dict[str, int] = {}
+        for mode in (pos, neg):
+            for status, n in mode.get("statuses", {}).items():
+                statuses[status] = statuses.get(status, 0) + n
+        seen = ", ".join(f"{s}x{n}" for s, n in sorted(statuses.items()))
+        secs = round(pos.get("seconds", 0) + neg.get("seconds", 0), 1)
+        lines.append(f"| `{route}` | {pos.get('cases', 0)} | {neg.get('cases', '-')} | {seen} | {secs} |")
+    return [*lines, ""]
+
+
+def ssrf(figures: dict[str, Any] | None) -> list[str]:
+    if figures is None:
+        return ["Not run: `make reliability` writes this section.", ""]
+    lines = [
+        f"Corpus: {figures['corpus_urls']} hostile URLs (`tests/data/ssrf_corpus.txt`). Trap server on 127.0.0.3 "
+        f"(the test cloud allowlists only 127.0.0.1): **{figures['trap_hits']} requests reached it.**",
+        "",
+        "| place | refused when submitted | refused when fetched |",
+        "|---|---:|---:|",
+    ]
+    for place, n in figures.get("refused_at_submit", {}).items():
+        lines.append(f"| {place} | {n} | {figures.get('refused_at_run', {}).get(place, 0)} |")
+    lines += [
+        f"| redirects from an allowed server to each corpus URL | - | {figures.get('redirects', 0)} |",
+        f"| HLS manifest on an allowed server, segments on the trap | - | {figures.get('hls_manifests', 0)} |",
+        f"| feed on an allowed server, enclosures on the trap | - | {figures.get('feed_enclosures', 0)} |",
+        f"| webhook receiver redirecting to the trap | - | {figures.get('webhook_redirects', 0)} |",
+        "",
+    ]
+    return lines
+
+
+def tenants(figures: dict[str, Any] | None) -> list[str]:
+    if figures is None:
+        return ["Not run: `make reliability` writes this section.", ""]
+    routes = figures["routes"]
+    lines = [
+        f"{len(routes)} routes with an id, from `docs/openapi.json`: tenant B with another tenant's id got the same answer "
+        "as with a missing id of the same shape on every one (status, body with the id masked).",
+        "",
+        "| route | status for another tenant's id (= missing) |",
+        "|---|---:|",
+    ]
+    lines += [f"| `{route}` | {status} |" for route, status in routes.items()]
+    return [*lines, ""]
+
+
+def audit(figures: dict[str, Any] | None) -> list[str]:
+    if figures is None:
+        return ["Not run: `make reliability` writes this section.", ""]
+    return [str(figures["summary"]), ""]
+
+
+FOUND = [
+    "## What the suites found, and the fixes (each kept as a test)",
+    "",
+    "- **A request body that is not UTF-8 answered 500** on every JSON route (Powertools decodes the body before"
+    " validating it). It is now a 400 `invalid_json` naming the byte (`functions/api/api_routes/validation.py`;"
+    " `tests/reliability/test_fuzzing_findings.py`).",
+    "- **Numeric spellings of an address passed batch creation as host names**: `http://2130706435/`,"
+    " `http://0177.0.0.3/`, `http://127.3/`, `http://0x7f.0.0.3/`, `http://0/`, `http://012.0.0.1/`. Batch"
+    " creation checks URLs without DNS, so these were accepted (202) and refused only when the job connected. The"
+    " guard now reads them as the C library does (`inet_aton`), as addresses (`mediabatch/urlguard.py`;"
+    " `tests/unit/test_ssrf_corpus.py`). No request reached the trap before or after the fix.",
+    "- Names are still not resolved at batch creation (a slow DNS would hold the request): a name that rebinds is"
+    " refused when the job connects (the yt-dlp connect guard checks the address it connects to; the webhook"
+    " client connects to the address it checked), proved with a stub resolver in"
+    " `tests/integration/test_ssrf_rebinding.py`.",
+    "- Tenant isolation held on every route with an id: nothing to fix.",
+    "- Limit of the fuzzing figures: on the create routes (`POST /api/v1/batch/download`, `POST /jobs`,"
+    " `POST /api/v0/webhooks`, `POST /api/v1/videos/batch/init`, the document routes) every generated body that"
+    " the document calls valid is refused with a 400 by rules the schema does not express (the URL policy, sizes,"
+    " file types): the fuzzing proves their validation, not the work behind it (the e2e suites cover that).",
+    "",
+]
+
+
+def render() -> str:
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = [
+        "# Reliability: the product under attack and failure",
+        "",
+        f"Generated by `make reliability` at commit `{commit()}` on {date}, from the figures the suites write "
+        "(`build/reliability/*.json`). The suites run in `make test` too (loopback only, bounded in time and count).",
+        "",
+        "## Fuzzing from the contract (`tests/reliability/test_contract_fuzzing.py`)",
+        "",
+    ]
+    return "\n".join(
+        [
+            *head,
+            *fuzzing(load("fuzzing")),
+            "## SSRF corpus (`tests/reliability/test_ssrf.py`, `tests/unit/test_ssrf_corpus.py`, "
+            "`tests/integration/test_ssrf_rebinding.py`)",
+            "",
+            *ssrf(load("ssrf")),
+            "## Tenant matrix (`tests/reliability/test_tenant_matrix.py`)",
+            "",
+            *tenants(load("tenants")),
+            "## Dependencies (pip-audit, `tests/reliability/test_dependencies.py`)",
+            "",
+            *audit(load("audit")),
+            *FOUND,
+        ]
+    )
+
+
+if __name__ == "__main__":
+    DOC.write_text(render())
+    sys.stdout.write(f"wrote {DOC.relative_to(ROOT)}\n")
