@@ -76,8 +76,8 @@ def tenants(figures: dict[str, Any] | None) -> list[str]:
         return ["Not run: `make reliability` writes this section.", ""]
     routes = figures["routes"]
     lines = [
-        f"{len(routes)} routes with an id, from `docs/openapi.json`: tenant B with another tenant's id got the same answer "
-        "as with a missing id of the same shape on every one (status, body with the id masked).",
+        f"{len(routes)} routes with an id, from `docs/openapi.json`: tenant B with another tenant's id got "
+        "the same answer as with a missing id of the same shape on every one (status, body with the id masked).",
         "",
         "| route | status for another tenant's id (= missing) |",
         "|---|---:|",
