@@ -151,16 +151,17 @@ def run(quick: bool = False) -> BenchResult:
         ]
     figures.append(
         (
-            "Process CPU during the batch (the cloud, moto and all functions are one process)",
+            "Process CPU during the batch (the cloud's Python process: API, moto, all functions)",
             f"{median(cpu_per_job):.2f} s a job; {median(cpu_share):.2f} cores busy on average ({how_many(batch)})",
         )
     )
     notes = []
     if not (met_speed and met_ideal):
         notes.append(
-            "Target missed. The local cloud runs every Lambda invocation, moto (DynamoDB, S3, Step Functions) "
-            "and the API in one Python process, so the 10 concurrent jobs share one GIL; see the CPU rows "
-            "and the analysis below the generated section."
+            "Target missed. The local cloud runs every Lambda invocation, moto (Step Functions, EventBridge, SQS) "
+            "and the API in one Python process, so the 10 concurrent jobs share one GIL (S3 and DynamoDB are "
+            "SeaweedFS and DynamoDB Local, processes of their own, on the same 2 cores); see the CPU rows and "
+            "the analysis below the generated section. Issue 8 (functions in worker processes) is what closes it."
         )
     return BenchResult(
         NAME,

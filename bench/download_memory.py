@@ -1,11 +1,11 @@
 """Peak memory of one download job must not grow with the file's size: a 10 MiB file against a
 1 GiB one (or BENCH_MEMORY_LARGE_MIB), each job run by RunDownloadJobFunction's handler in a
-process of its own (bench/_job_probe.py) while the local cloud (moto) runs in this process.
+process of its own (bench/_job_probe.py) while the local cloud runs in this process (its S3 is
+SeaweedFS and its DynamoDB is DynamoDB Local, processes of their own).
 
-Why two processes: moto plays S3 and keeps every stored object in its own process (in memory
-while CompleteMultipartUpload joins the parts, then in spooled temporary files), so in one
-process the job's RSS would include a copy of the file that on AWS lives in S3, not in the
-Lambda. The job's process holds exactly what a Lambda sandbox would: the runtime, the handler,
+Why two processes: the local cloud runs moto, the API and every function in one Python process,
+so measured there the job's RSS would include all of that, which on AWS is not in the Lambda.
+The job's process holds exactly what a Lambda sandbox would: the runtime, the handler,
 yt-dlp and boto3. Its peak RSS is read from the kernel's high-water mark (VmHWM, reset just
 before the job through /proc/self/clear_refs) and cross-checked by sampling VmRSS every 10 ms;
 the figure "delta" is peak minus the RSS just before the job, after a warm-up job.
@@ -78,7 +78,7 @@ def lambda_budget_s() -> int:
 
 
 class _RssWatcher(threading.Thread):
-    """Peak RSS of this process (the cloud: moto's S3 lives here) while a job runs elsewhere."""
+    """Peak RSS of this process (the local cloud's Python process) while a job runs elsewhere."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -121,7 +121,7 @@ def _probe(warmup_url: str, url: str) -> tuple[dict[str, Any], int]:
 
 
 def _delete_objects(keys: list[str]) -> None:
-    """Free moto's copy of the files (S3 objects live in this process)."""
+    """Free the local S3's copies of the files (disk space for the next size)."""
     from mediabatch.settings import get_settings
 
     s3 = cloud().client("s3")
@@ -134,7 +134,7 @@ def run(quick: bool = False) -> BenchResult:
 
     cloud()
     sizes = {"small": SMALL_BYTES, "mid": MID_BYTES, "large": LARGE_BYTES}
-    need = 4 * LARGE_BYTES + GiB  # source + the job's /tmp copy + moto's parts and object
+    need = 4 * LARGE_BYTES + GiB  # source + the job's /tmp copy + the local S3's parts and object
     results: dict[str, dict[str, Any]] = {}
     cloud_growth: dict[str, int] = {}
     with temp_dir("mediabatch-bench-memory-") as media:
@@ -184,7 +184,7 @@ def run(quick: bool = False) -> BenchResult:
             f"{size_label(sizes[name])} job: RSS before / peak / delta",
             f"{r['rss_before_kb'] / 1024:.0f} / {r['peak_kb'] / 1024:.0f} / **{delta(name):.1f} MiB** "
             f"({r['seconds']:.1f} s wall, {r['cpu_s']:.1f} s CPU; download {r['download_s']:.1f} s, "
-            f"upload to moto S3 {r['upload_s']:.1f} s)",
+            f"upload to the local S3 {r['upload_s']:.1f} s)",
         )
 
     small_row, mid_row, large_row = row("small"), row("mid"), row("large")
@@ -216,8 +216,9 @@ def run(quick: bool = False) -> BenchResult:
             f"(sampled every 10 ms); process + children peak {hls['total_peak_kb'] / 1024:.0f} MiB",
         ),
         (
-            f"Cloud process (moto) RSS growth during the {big} job, for scale",
-            f"{cloud_growth['large'] / 1024:.0f} MiB (moto's S3 joining the parts; on AWS that is S3, not the Lambda)",
+            f"Local cloud's Python process RSS growth during the {big} job, for scale",
+            f"{cloud_growth['large'] / 1024:.0f} MiB (S3 itself is SeaweedFS, a process of its own, not counted here; "
+            "on AWS neither is in the Lambda)",
         ),
         (
             "CPU of the job per GiB, and what it means on Lambda (1 vCPU at 1769 MB)",

@@ -192,7 +192,7 @@ def run(quick: bool = False) -> BenchResult:
         )
     figures.append(
         (
-            f"Process CPU per job during the batch (cloud, moto, all functions) ({n})",
+            f"Process CPU per job during the batch (the cloud's Python process: API, moto, all functions) ({n})",
             f"{median(cpu_per_job) * 1000:.0f} ms (runs: {', '.join(f'{c * 1000:.0f}' for c in cpu_per_job)} ms)",
         )
     )
