@@ -19,6 +19,7 @@ from typing import Any
 from localcloud.template import ACCOUNT_ID
 
 logger = logging.getLogger("localcloud.functions")
+_HANDLER_IMPORT_LOCK = threading.RLock()
 
 
 @dataclass
@@ -57,7 +58,12 @@ class LocalFunction:
     _serial_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load(self) -> Callable[[Any, Any], Any]:
-        with self._lock:
+        if self._callable is not None:
+            return self._callable
+        # One handler import at a time in the whole process: every function shares it (until
+        # functions run in worker processes), and two threads importing a package with import
+        # cycles (Powertools' data_classes) at once fail with "partially initialized module".
+        with _HANDLER_IMPORT_LOCK, self._lock:
             if self._callable is None:
                 module_name, _, attr = self.handler.rpartition(".")
                 path = self.code_dir / (module_name.replace(".", "/") + ".py")
@@ -66,7 +72,11 @@ class LocalFunction:
                     raise ImportError(f"cannot load handler {self.handler} from {self.code_dir}")
                 module: ModuleType = importlib.util.module_from_spec(spec)
                 sys.modules[spec.name] = module
-                spec.loader.exec_module(module)
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    sys.modules.pop(spec.name, None)  # the next invocation imports it afresh
+                    raise
                 self._callable = getattr(module, attr)
             return self._callable
 

@@ -182,7 +182,9 @@ def test_a_batch_cut_by_kill_9_completes_after_restart_with_one_file_and_one_web
         with LocalCloudProcess(data_dir, overrides=OVERRIDES) as second:
 
             def finished() -> dict[str, Any] | None:
-                batch = data(api(second, "GET", f"/api/v1/batch/{batch_id}"))
+                response = api(second, "GET", f"/api/v1/batch/{batch_id}")
+                assert response.status_code < 300, f"{response.text}\nthe cloud said:\n{second.recent_output()}"
+                batch = data(response)
                 return batch if batch["status"] in ("completed", "failed", "cancelled") else None
 
             final = wait(finished, 240, "the resumed batch to end")

@@ -3,6 +3,7 @@ started with port 0 (the child binds and prints its URLs), stopped gently or wit
 
 from __future__ import annotations
 
+import collections
 import os
 import queue
 import signal
@@ -63,8 +64,10 @@ class LocalCloudProcess:
                 raise AssertionError("local cloud did not start:\n" + "".join(self.lines))
             self.lines.append(line)
         self.ready_seconds = time.monotonic() - started
-        # Keep draining, so a chatty child never blocks on a full pipe.
-        threading.Thread(target=lambda: [None for _ in iter(output.get, None)], daemon=True).start()
+        # Keep draining, so a chatty child never blocks on a full pipe; the last lines stay
+        # readable (`recent_output`) for a test that fails to say what the cloud said.
+        self.tail: collections.deque[str] = collections.deque(maxlen=200)
+        threading.Thread(target=lambda: [*map(self.tail.append, iter(output.get, None))], daemon=True).start()
         for line in self.lines:
             words = line.split()
             urls = [w for w in words if w.startswith("http")]
@@ -75,6 +78,9 @@ class LocalCloudProcess:
             if line.startswith("API key of tenant 'local':"):
                 self.api_key = words[-1]
         return self
+
+    def recent_output(self) -> str:
+        return "".join(getattr(self, "tail", ()))
 
     @property
     def base_url(self) -> str:
