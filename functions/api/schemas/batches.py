@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 
 from mediabatch.downloads.models import BatchDetails, BatchPage, BatchRecord, LinkedJob
 
+from .job_fields import JobErrorCode, JobErrorDetail, JobErrorText, JobStatus
+
 
 class BatchSummaryOut(BaseModel):
     """The 202 answer to a create: counters only."""
@@ -87,16 +89,13 @@ class FileInfoOut(BaseModel):
 class JobOut(BaseModel):
     job_id: str
     url: str
-    status: str = Field(description="queued, running, completed, failed or cancelled")
+    status: JobStatus
     title: str | None
     progress: ProgressOut
     file_info: FileInfoOut | None
-    error: str | None = Field(description="why the job failed or was cancelled, in words for people")
-    error_code: str | None = Field(
-        description="stable reason of a failure: not_found, forbidden, no_media_found, network, tls, timeout, "
-        "too_large, refused_address, ... (docs/api.md, 'Job failures')"
-    )
-    error_detail: str | None = Field(description="the source's own error text, when there is one")
+    error: JobErrorText
+    error_code: JobErrorCode
+    error_detail: JobErrorDetail
     created_at: str
     started_at: str | None
     completed_at: str | None

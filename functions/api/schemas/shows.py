@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 from mediabatch.downloads.models import LinkedJob
 from mediabatch.shows.models import ShowBatch, failed_episodes
 
+from .job_fields import JobErrorCode, JobErrorDetail, JobErrorText, JobStatus
+
 
 class ShowBatchCreatedOut(BaseModel):
     """POST /jobs with a show, feed or playlist URL: the batch and its episode jobs."""
@@ -66,15 +68,12 @@ class EpisodeJobOut(BaseModel):
     id: str
     batch_id: str
     url: str
-    status: str = Field(description="queued, running, completed, failed or cancelled")
+    status: JobStatus
     title: str | None
     file: EpisodeFileOut | None
-    error: str | None = Field(description="why the job failed or was cancelled, in words for people")
-    error_code: str | None = Field(
-        description="stable reason of a failure: not_found, forbidden, no_media_found, network, tls, timeout, "
-        "too_large, refused_address, ... (docs/api.md, 'Job failures')"
-    )
-    error_detail: str | None = Field(description="the source's own error text, when there is one")
+    error: JobErrorText
+    error_code: JobErrorCode
+    error_detail: JobErrorDetail
     created_at: str
     completed_at: str | None
 
