@@ -15,11 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 import openapi_document
 from api_routes import (
+    admin,
     audit,
     auth,
     batches,
     documents,
     health,
+    limits,
     media,
     operations,
     shows,
@@ -45,7 +47,8 @@ app = APIGatewayHttpResolver(
 # Powertools builds its validation middleware on first use unless one is there: ours reads only
 # JSON bodies (a form-encoded body would be read into the model, any other type answered 500).
 app._request_validation_middleware = JsonOnlyBodies()
-app.use(middlewares=[auth.authenticate])
+# Bounds before authentication (cheap refusals first); quotas need the tenant.
+app.use(middlewares=[limits.bound_request, auth.authenticate, limits.enforce_quotas])
 app.include_router(health.router)
 app.include_router(batches.router)
 app.include_router(webhooks.router)
@@ -57,6 +60,7 @@ app.include_router(webhook_subscriptions.router)
 app.include_router(shows.router)
 app.include_router(static_site.router)
 app.include_router(documents.router)
+app.include_router(admin.router)
 openapi_document.register(app)
 
 
