@@ -47,8 +47,8 @@ app = APIGatewayHttpResolver(
 # Powertools builds its validation middleware on first use unless one is there: ours reads only
 # JSON bodies (a form-encoded body would be read into the model, any other type answered 500).
 app._request_validation_middleware = JsonOnlyBodies()
-# Bounds before authentication (cheap refusals first); quotas need the tenant.
-app.use(middlewares=[limits.bound_request, auth.authenticate, limits.enforce_quotas])
+# Quotas need the tenant (request bounds are checked before the resolver: lambda_handler).
+app.use(middlewares=[auth.authenticate, limits.enforce_quotas])
 app.include_router(health.router)
 app.include_router(batches.router)
 app.include_router(webhooks.router)
@@ -146,4 +146,4 @@ def handle_unexpected(exc: Exception) -> Response[str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return limits.oversized_answer(event) or app.resolve(event, context)

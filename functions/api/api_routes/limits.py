@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
@@ -44,23 +45,31 @@ DETAIL_BODY_PREFIXES = ("/api/start-embedding", "/api/embedding-uploads", "/api/
 Next = Callable[[APIGatewayHttpResolver], Response[str]]
 
 
-def bound_request(app: APIGatewayHttpResolver, next_middleware: Next) -> Response[str]:
-    """414 for a path or query string over its bound, 431 for too many or too large headers."""
-    event = app.current_event
-    headers = event.headers or {}
+def oversized_answer(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to a request over a bound (414 path or query string, 431 headers), as an
+    API Gateway payload 2.0 result; None for a request within them. Checked on the raw event
+    before the resolver runs: its request validation would answer first otherwise."""
+    path = str(event.get("rawPath") or "")
+    headers: dict[str, str] = event.get("headers") or {}
     header_bytes = sum(len(name) + len(value) for name, value in headers.items())
     refusal: tuple[int, str, str] | None = None
-    if len(event.raw_path or event.path) > MAX_PATH_LENGTH:
+    if len(path) > MAX_PATH_LENGTH:
         refusal = (414, "uri_too_long", f"the path is longer than {MAX_PATH_LENGTH} characters")
-    elif len(event.raw_query_string or "") > MAX_QUERY_LENGTH:
+    elif len(str(event.get("rawQueryString") or "")) > MAX_QUERY_LENGTH:
         refusal = (414, "query_too_long", f"the query string is longer than {MAX_QUERY_LENGTH} characters")
     elif len(headers) > MAX_HEADER_COUNT:
         refusal = (431, "headers_too_large", f"more than {MAX_HEADER_COUNT} headers")
     elif header_bytes > MAX_HEADER_BYTES:
         refusal = (431, "headers_too_large", f"the headers hold more than {MAX_HEADER_BYTES} bytes")
-    if refusal is not None:
-        return refused(event.path, *refusal)
-    return next_middleware(app)
+    if refusal is None:
+        return None
+    response = refused(path, *refusal)
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
 
 
 def enforce_quotas(app: APIGatewayHttpResolver, next_middleware: Next) -> Response[str]:
