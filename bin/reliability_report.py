@@ -92,6 +92,21 @@ def audit(figures: dict[str, Any] | None) -> list[str]:
     return [str(figures["summary"]), ""]
 
 
+def rate_limits(figures: dict[str, Any] | None) -> list[str]:
+    if figures is None:
+        return ["Not run: `make reliability` writes this section.", ""]
+    f = figures
+    return [
+        f"A cloud of its own with a creation limit of {f['limit']} per {f['window_seconds']} s; one tenant sent "
+        f"{f['burst']} creations at once (in {f['burst_seconds']} s): **{f['admitted']} admitted, "
+        f"{f['refused_429']} answered 429** (`rate_limited`, Retry-After at most {f['retry_after_max']} s), "
+        f"other statuses: {f['other_statuses'] or 'none'}. Another tenant meanwhile: {f['other_tenant_status']}. "
+        f"The first tenant after Retry-After: {f['after_retry_after_status']}. Limits and their reasons: "
+        "`docs/limits.md`.",
+        "",
+    ]
+
+
 FOUND = [
     "## What the suites found, and the fixes (each kept as a test)",
     "",
@@ -141,6 +156,9 @@ def render() -> str:
             "## Dependencies (pip-audit, `tests/reliability/test_dependencies.py`)",
             "",
             *audit(load("audit")),
+            "## Rate limits (`tests/reliability/test_rate_limits.py`)",
+            "",
+            *rate_limits(load("rate_limits")),
             *FOUND,
         ]
     )
