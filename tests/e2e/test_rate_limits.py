@@ -12,8 +12,15 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.support.guarded_cloud import ADMIN_TOKEN, CREATE_LIMIT, CREATE_WINDOW_SECONDS, guarded_cloud
+from tests.support.guarded_cloud import (
+    ADMIN_TOKEN,
+    CREATE_LIMIT,
+    CREATE_WINDOW_SECONDS,
+    MAX_RUNNING_JOBS,
+    guarded_cloud,
+)
 from tests.support.localcloud_process import LocalCloudProcess
+from tests.support.media_server import MediaServer
 
 pytestmark = pytest.mark.e2e
 DELETE_BATCH = "/api/v0/media/batch/delete"
@@ -119,3 +126,38 @@ def test_oversized_requests_get_a_clear_4xx(
 
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
+
+
+def test_too_many_running_jobs_refuses_new_download_batches_until_some_end(
+    cloud: LocalCloudProcess, media_server: MediaServer
+) -> None:
+    key = new_tenant_key(cloud)
+    headers = {"X-API-Key": key}
+    slow = [media_server.url(f"/slow/clip2.mp4?running={i}") for i in range(MAX_RUNNING_JOBS)]
+    first = requests.post(cloud.base_url + "/api/v1/batch/download", json={"urls": slow}, headers=headers, timeout=30)
+    assert first.status_code == 202, first.text
+
+    refused = requests.post(
+        cloud.base_url + "/api/v1/batch/download",
+        json={"urls": [media_server.url("/clip.mp4")]},
+        headers=headers,
+        timeout=30,
+    )
+    other_tenant = requests.get(cloud.base_url + "/api/v1/batch", headers={"X-API-Key": cloud.api_key}, timeout=30)
+
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "too_many_running_jobs"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert other_tenant.status_code == 200
+
+    cancelled = requests.delete(
+        cloud.base_url + f"/api/v1/batch/{first.json()['batch_id']}", headers=headers, timeout=30
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    again = requests.post(
+        cloud.base_url + "/api/v1/batch/download",
+        json={"urls": [media_server.url("/clip.mp4")]},
+        headers=headers,
+        timeout=30,
+    )
+    assert again.status_code == 202, again.text

@@ -47,7 +47,7 @@ class QuotaService:
             return None
         now = self._clock()
         start = limit.window_start(now)
-        scope = f"{tenant_id}#{CREATION_SCOPE}"
+        scope = f"{tenant_id}#QUOTA#{CREATION_SCOPE}"
         expires = start + limit.window_seconds + COUNTER_GRACE_SECONDS
         if self._counters.take(scope, start, limit.limit, expires):
             return Admission(scope, start)

@@ -1,6 +1,6 @@
 """Quota windows in the main table: the quotas domain's WindowCounters and UnfinishedJobs.
 
-A window is one item `QUOTA#<tenant>#<scope>` / `WINDOW#<start>` with a number `n`, changed
+A window is one item `TENANT#<scope>` / `WINDOW#<start>` (scope: `<tenant>#QUOTA#<name>`) with a number `n`, changed
 only by conditional atomic `ADD`s (no read first, so concurrent requests never both take the
 last unit) and removed by the table's TTL (`expires_at_epoch`) after its window."""
 
@@ -84,7 +84,7 @@ class QuotaCounterTable:
 
     @staticmethod
     def _key(scope: str, window_start: int) -> dict[str, Any]:
-        return {"pk": {"S": f"QUOTA#{scope}"}, "sk": {"S": f"WINDOW#{window_start}"}}
+        return {"pk": {"S": f"TENANT#{scope}"}, "sk": {"S": f"WINDOW#{window_start}"}}
 
 
 def _number(item: dict[str, Any], name: str) -> int:
