@@ -92,6 +92,21 @@ def audit(figures: dict[str, Any] | None) -> list[str]:
     return [str(figures["summary"]), ""]
 
 
+def rate_limits(figures: dict[str, Any] | None) -> list[str]:
+    if figures is None:
+        return ["Not run: `make reliability` writes this section.", ""]
+    f = figures
+    return [
+        f"A cloud of its own with a creation limit of {f['limit']} per {f['window_seconds']} s; one tenant sent "
+        f"{f['burst']} creations at once (in {f['burst_seconds']} s): **{f['admitted']} admitted, "
+        f"{f['refused_429']} answered 429** (`rate_limited`, Retry-After at most {f['retry_after_max']} s), "
+        f"other statuses: {f['other_statuses'] or 'none'}. Another tenant meanwhile: {f['other_tenant_status']}. "
+        f"The first tenant after Retry-After: {f['after_retry_after_status']}. Limits and their reasons: "
+        "`docs/limits.md`.",
+        "",
+    ]
+
+
 FOUND = [
     "## What the suites found, and the fixes (each kept as a test)",
     "",
@@ -108,6 +123,10 @@ FOUND = [
     " client connects to the address it checked), proved with a stub resolver in"
     " `tests/integration/test_ssrf_rebinding.py`.",
     "- Tenant isolation held on every route with an id: nothing to fix.",
+    "- The admin routes (`/admin/v1/...`) are fuzzed like every route, as tenant C: the shared test cloud has no"
+    " admin token, so every case is a 401 in the envelope (`admin_disabled`), which also proves that a tenant key"
+    " opens none of them; what they do with the token is proved in `tests/e2e/test_admin_keys.py`, on a cloud of"
+    " its own. The tenant matrix leaves them out: they are not tenant routes.",
     "- Limit of the fuzzing figures: on the create routes (`POST /api/v1/batch/download`, `POST /jobs`,"
     " `POST /api/v0/webhooks`, `POST /api/v1/videos/batch/init`, the document routes) every generated body that"
     " the document calls valid is refused with a 400 by rules the schema does not express (the URL policy, sizes,"
@@ -141,6 +160,9 @@ def render() -> str:
             "## Dependencies (pip-audit, `tests/reliability/test_dependencies.py`)",
             "",
             *audit(load("audit")),
+            "## Rate limits (`tests/reliability/test_rate_limits.py`)",
+            "",
+            *rate_limits(load("rate_limits")),
             *FOUND,
         ]
     )

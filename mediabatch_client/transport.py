@@ -61,12 +61,15 @@ class Transport:
         retries: int = 3,
         backoff: float = 0.5,
         user_agent: str = "mediabatch-client",
+        auth_header: str = "X-API-Key",
     ) -> None:
+        """`auth_header`: the header that carries `api_key` (the admin client sends its token in
+        X-Admin-Token)."""
         if not api_key:
             raise ValueError("api_key is required")
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._headers = {"X-API-Key": api_key, "Accept": "application/json", "User-Agent": user_agent}
+        self._headers = {auth_header: api_key, "Accept": "application/json", "User-Agent": user_agent}
         self._safe = self._session(_retry(retries, backoff, safe=True))
         self._once = self._session(_retry(retries, backoff, safe=False))
 

@@ -71,6 +71,8 @@ def test_every_route_but_the_public_ones_requires_a_key(doc: dict[str, Any]) -> 
     for method, path, op in operations(doc):
         if path in PUBLIC:
             assert op["security"] == [], f"{method} {path} is public"
+        elif path.startswith("/admin/"):  # operators: the admin token, never a tenant key
+            assert op["security"] == [{"AdminToken": []}], f"{method} {path}"
         else:
             assert op["security"] == [{"ApiKeyHeader": []}, {"BearerToken": []}], f"{method} {path}"
 

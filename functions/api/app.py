@@ -15,11 +15,13 @@ from pydantic import BaseModel, ValidationError
 
 import openapi_document
 from api_routes import (
+    admin,
     audit,
     auth,
     batches,
     documents,
     health,
+    limits,
     media,
     operations,
     shows,
@@ -45,7 +47,8 @@ app = APIGatewayHttpResolver(
 # Powertools builds its validation middleware on first use unless one is there: ours reads only
 # JSON bodies (a form-encoded body would be read into the model, any other type answered 500).
 app._request_validation_middleware = JsonOnlyBodies()
-app.use(middlewares=[auth.authenticate])
+# Quotas need the tenant (request bounds are checked before the resolver: lambda_handler).
+app.use(middlewares=[auth.authenticate, limits.enforce_quotas])
 app.include_router(health.router)
 app.include_router(batches.router)
 app.include_router(webhooks.router)
@@ -57,6 +60,7 @@ app.include_router(webhook_subscriptions.router)
 app.include_router(shows.router)
 app.include_router(static_site.router)
 app.include_router(documents.router)
+app.include_router(admin.router)
 openapi_document.register(app)
 
 
@@ -142,4 +146,4 @@ def handle_unexpected(exc: Exception) -> Response[str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return limits.oversized_answer(event) or app.resolve(event, context)

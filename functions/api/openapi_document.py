@@ -27,7 +27,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi import swagger_ui as swagger_assets
 from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
-from api_routes.auth import PUBLIC_PATHS
+from api_routes.auth import ADMIN_PREFIX, PUBLIC_PATHS
+from api_routes.limits import CREATE_ROUTES, DETAIL_BODY_PREFIXES
 from schemas.errors import ErrorEnvelope
 
 OPENAPI_PATH = "/openapi.json"
@@ -53,6 +54,16 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
 }
 # Two requirement objects: either one authenticates.
 AUTHENTICATED: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
+# Operator routes (/admin/...): the admin token, never a tenant key.
+SECURITY_SCHEMES["AdminToken"] = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "X-Admin-Token",
+    "description": "the operator's admin token (not a tenant API key)",
+}
+ADMIN_AUTHENTICATED: list[dict[str, list[str]]] = [{"AdminToken": []}]
+# Create routes (api_routes.limits) in the document's `{name}` form: they can answer 429.
+_QUOTA_ROUTES = frozenset((m.lower(), re.sub(r"<(\w+)>", r"{\1}", p)) for m, p in CREATE_ROUTES)
 
 # status -> (name under components.responses, when it happens)
 ERROR_RESPONSES: dict[int, tuple[str, str]] = {
@@ -69,6 +80,12 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "The request clashes with the current state (e.g. `idempotency_key_reused`, `upload_completed`).",
     ),
     413: ("PayloadTooLarge", "`payload_too_large`: the body is over API Gateway's 10 MB limit or the route's own."),
+    414: ("UriTooLong", "`uri_too_long` or `query_too_long`: the path or query string is over its bound."),
+    429: (
+        "TooManyRequests",
+        "`rate_limited` or `too_many_running_jobs`: over a tenant quota; retry after `Retry-After` seconds.",
+    ),
+    431: ("HeadersTooLarge", "`headers_too_large`: too many headers, or too many bytes of them."),
     500: ("InternalError", "`internal_error`: our fault; it has been logged."),
 }
 _STATE_CHANGING = frozenset({"post", "put", "patch", "delete"})
@@ -80,7 +97,7 @@ _SCHEMA_REF = re.compile(r'"#/components/schemas/([^"]+)"')
 def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation can answer, from its shape alone."""
     params = operation.get("parameters") or []
-    statuses = {500}
+    statuses = {414, 431, 500}
     if params or "requestBody" in operation:
         statuses.add(400)
     if path not in PUBLIC_PATHS:
@@ -91,6 +108,8 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
         statuses.add(404)
     if method in _WITH_BODY:
         statuses.add(413)
+    if (method, path) in _QUOTA_ROUTES:
+        statuses.add(429)
     return statuses
 
 
@@ -162,8 +181,19 @@ def _complete_operation(method: str, path: str, operation: dict[str, Any]) -> No
     if "ResponseValidationError" in json.dumps(responses.get("500", {})):
         del responses["500"]
     for status in sorted(error_statuses(method, path, operation)):
-        responses.setdefault(str(status), {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"})
-    operation["security"] = [] if path in PUBLIC_PATHS else AUTHENTICATED
+        responses.setdefault(str(status), _error_response(path, status))
+    operation["security"] = (
+        [] if path in PUBLIC_PATHS else ADMIN_AUTHENTICATED if path.startswith(ADMIN_PREFIX) else AUTHENTICATED
+    )
+
+
+def _error_response(path: str, status: int) -> dict[str, Any]:
+    """The envelope, or on the document seed's routes the seed's `{"detail": ...}` for the
+    refusals api_routes.limits answers there."""
+    if path.startswith(DETAIL_BODY_PREFIXES) and status in (414, 429, 431):
+        schema = {"$ref": _COMPONENT_SCHEMAS + "DetailOut"}
+        return {"description": ERROR_RESPONSES[status][1], "content": {"application/json": {"schema": schema}}}
+    return {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
 
 
 def _drop_unused_schemas(doc: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@
     mediabatch audit [--action A] [--since T]
     mediabatch webhooks secret [--rotate] | ls | add URL --events E... | rm ID
     mediabatch webhooks deliveries ID | redeliver DELIVERY_ID
+    mediabatch admin tenants create TENANT | admin keys issue|ls TENANT | admin keys revoke TENANT KEY_ID
+                                                    (the admin token: $MEDIABATCH_ADMIN_TOKEN)
 
 Every command takes --api, --key, --config, --json, --quiet, --timeout, --retries (before or
 after the command's name). Results go to stdout (plain lines, or JSON with --json), live
@@ -93,7 +95,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         if args.retries is not None and args.retries < 0:
             raise UsageError("--retries must be at least 0")
-        ctx = Context(resolve(args.api, args.key, args.config, args.timeout, args.retries), output)
+        settings = resolve(
+            args.api, args.key, args.config, args.timeout, args.retries, key_required=not getattr(args, "admin", False)
+        )
+        ctx = Context(settings, output)
         status: int = args.run(args, ctx)
         return status
     except UsageError as exc:

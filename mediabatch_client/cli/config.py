@@ -65,20 +65,27 @@ def check_url(url: str, what: str = "URL") -> str:
 
 
 def resolve(
-    api: str | None, api_key: str | None, config: str | None, timeout: float | None, retries: int | None
+    api: str | None,
+    api_key: str | None,
+    config: str | None,
+    timeout: float | None,
+    retries: int | None,
+    *,
+    key_required: bool = True,
 ) -> Settings:
-    """The settings, each from the first place that has it: flag, environment, config file."""
+    """The settings, each from the first place that has it: flag, environment, config file.
+    `key_required=False`: commands that take another credential (`mediabatch admin`)."""
     explicit = bool(config or os.environ.get("MEDIABATCH_CONFIG"))
     file = _file_settings(config_path(config), explicit)
     url = api or os.environ.get("MEDIABATCH_API") or os.environ.get("MEDIABATCH_API_URL") or file.get("api")
     key = api_key or os.environ.get("MEDIABATCH_API_KEY") or file.get("api_key")
-    if not key:
+    if not key and key_required:
         raise UsageError(
             "no API key: pass --key, set MEDIABATCH_API_KEY, or put api_key in " + str(config_path(config))
         )
     return Settings(
         api=check_url(str(url or DEFAULT_API), "the API address").rstrip("/"),
-        api_key=str(key),
+        api_key=str(key or ""),
         timeout=float(timeout if timeout is not None else file.get("timeout", 60)),
         retries=int(retries if retries is not None else file.get("retries", 3)),
     )

@@ -13,7 +13,6 @@ usual exceptions, coded by status (400 `bad_request`, 404 `not_found`, 413 `payl
 from __future__ import annotations
 
 import mimetypes
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from mediabatch_client.resources._base import WireModel
+from mediabatch_client.resources._polling import last_of, poll
 from mediabatch_client.transport import Transport, new_idempotency_key
 
 __all__ = [
@@ -313,22 +313,10 @@ class Documents:
     def watch(self, job_id: str, *, interval: float = 1.0, timeout: float | None = None) -> Iterator[DocumentJobStatus]:
         """Each state of the job, polled every `interval` s, the last one finished (completed,
         partially_completed or failed); TimeoutError after `timeout` s."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            job = self.status(job_id)
-            yield job
-            if job.finished:
-                return
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"document job {job_id} is still {job.status} after {timeout} s")
-            time.sleep(interval)
+        return poll(lambda: self.status(job_id), what=f"document job {job_id}", interval=interval, timeout=timeout)
 
     def wait(self, job_id: str, *, interval: float = 1.0, timeout: float | None = None) -> DocumentJobStatus:
-        last: DocumentJobStatus | None = None
-        for last in self.watch(job_id, interval=interval, timeout=timeout):  # noqa: B007 - the last one
-            pass
-        assert last is not None
-        return last
+        return last_of(self.watch(job_id, interval=interval, timeout=timeout))
 
     def search(self, collection: str, query: str, *, n_results: int = 5) -> list[SearchResult]:
         """The chunks nearest to `query` in meaning, nearest first."""

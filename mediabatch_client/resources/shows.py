@@ -3,11 +3,11 @@ one batch with a job per episode; retry its failed episodes in place."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
 from mediabatch_client.resources._base import WireModel
+from mediabatch_client.resources._polling import last_of, poll
 from mediabatch_client.transport import Transport, new_idempotency_key
 
 __all__ = ["SHOW_TERMINAL", "EpisodeFile", "EpisodeJob", "ShowBatch", "ShowCreated", "Shows"]
@@ -118,19 +118,7 @@ class Shows:
     def watch(self, batch_id: str, *, interval: float = 1.0, timeout: float | None = None) -> Iterator[ShowBatch]:
         """Each state of the batch, polled every `interval` s, the last one finished; raises
         TimeoutError after `timeout` s (None: no limit)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            batch = self.get(batch_id)
-            yield batch
-            if batch.finished:
-                return
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"show batch {batch_id} is still {batch.status} after {timeout} s")
-            time.sleep(interval)
+        return poll(lambda: self.get(batch_id), what=f"show batch {batch_id}", interval=interval, timeout=timeout)
 
     def wait(self, batch_id: str, *, interval: float = 1.0, timeout: float | None = None) -> ShowBatch:
-        last: ShowBatch | None = None
-        for last in self.watch(batch_id, interval=interval, timeout=timeout):  # noqa: B007 - the last one
-            pass
-        assert last is not None
-        return last
+        return last_of(self.watch(batch_id, interval=interval, timeout=timeout))

@@ -16,8 +16,16 @@ PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs", "/"})
 PUBLIC_PREFIXES = ("/app/",)
 
 
+# Operator routes take the admin token instead of a tenant key (api_routes.admin checks it).
+ADMIN_PREFIX = "/admin/"
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def needs_tenant_key(path: str) -> bool:
+    return not is_public(path) and not path.startswith(ADMIN_PREFIX)
 
 
 def api_key_from(headers: dict[str, str]) -> str | None:
@@ -32,7 +40,7 @@ def api_key_from(headers: dict[str, str]) -> str | None:
 
 
 def authenticate(app: APIGatewayHttpResolver, next_middleware: Callable[..., Response[str]]) -> Response[str]:
-    if not is_public(app.current_event.path) and app.current_event.http_method != "OPTIONS":
+    if needs_tenant_key(app.current_event.path) and app.current_event.http_method != "OPTIONS":
         headers = {k.lower(): v for k, v in (app.current_event.headers or {}).items()}
         tenant = container.tenant_service().authenticate(api_key_from(headers))
         app.append_context(tenant=tenant)

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
-from mediabatch.errors import Conflict, DomainError, NotFound, PayloadTooLarge, Unauthorized
+from mediabatch.errors import Conflict, DomainError, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized
 
 # Kinds of domain error and their status; a code listed in STATUS_BY_CODE overrides its kind.
 STATUS_BY_KIND: dict[type[DomainError], int] = {
@@ -15,6 +15,8 @@ STATUS_BY_KIND: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
+    # Quotas (api_routes.limits adds Retry-After): `rate_limited`, `too_many_running_jobs`.
+    TooManyRequests: 429,
 }
 STATUS_BY_CODE: dict[str, int] = {
     # Show batches: the URL is well-formed but holds nothing this service can download.

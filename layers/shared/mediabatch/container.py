@@ -17,6 +17,7 @@ from mediabatch.adapters.aws import client, reset_clients
 from mediabatch.adapters.dynamodb.audit_log import AuditLogTable
 from mediabatch.adapters.dynamodb.batches import BatchTable
 from mediabatch.adapters.dynamodb.media_items import MediaItemTable
+from mediabatch.adapters.dynamodb.quota_counters import QuotaCounterTable
 from mediabatch.adapters.dynamodb.storage_keys import StorageKeyTable
 from mediabatch.adapters.dynamodb.tenants import TenantTable
 from mediabatch.adapters.dynamodb.upload_sessions import UploadSessionTable
@@ -45,9 +46,12 @@ from mediabatch.downloads.job_runner import DownloadJobRunner, JobLimits
 from mediabatch.downloads.service import BatchDownloadService
 from mediabatch.operations.service import MediaOperations
 from mediabatch.processing.service import MediaProcessor
+from mediabatch.quotas.models import WindowLimit
+from mediabatch.quotas.service import QuotaService
 from mediabatch.reconcile.service import Reconciler
 from mediabatch.settings import Settings, get_settings
 from mediabatch.shows.service import ShowService
+from mediabatch.tenants.admin import AdminGuard, TenantAdminService
 from mediabatch.tenants.service import TenantService
 from mediabatch.uploads.service import UploadService
 from mediabatch.urlguard import UrlPolicy
@@ -181,6 +185,33 @@ def ytdlp_downloader() -> YtDlpDownloader:
 @lru_cache(maxsize=1)
 def tenant_service() -> TenantService:
     return TenantService(tenant_table())
+
+
+@lru_cache(maxsize=1)
+def tenant_admin_service() -> TenantAdminService:
+    return TenantAdminService(tenant_table())
+
+
+@lru_cache(maxsize=1)
+def admin_guard() -> AdminGuard:
+    return AdminGuard(settings().admin_token_sha256)
+
+
+@lru_cache(maxsize=1)
+def quota_counter_table() -> QuotaCounterTable:
+    return QuotaCounterTable(settings().table_name, aws("dynamodb"))
+
+
+@lru_cache(maxsize=1)
+def quota_service() -> QuotaService:
+    s = settings()
+    counters = quota_counter_table()
+    return QuotaService(
+        counters,
+        counters,
+        creation=WindowLimit(s.batch_create_limit, s.batch_create_window_seconds),
+        max_running_jobs=s.max_running_jobs_per_tenant,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -48,3 +48,14 @@ class UnsafeUrl(DomainError):
     """A URL points somewhere the service must not reach (SSRF guard)."""
 
     code = "unsafe_url"
+
+
+class TooManyRequests(DomainError):
+    """A tenant is over one of its limits (docs/limits.md); it may try again after
+    `retry_after_seconds`."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, details: Any = None, code: str | None = None) -> None:
+        super().__init__(message, details=details, code=code)
+        self.retry_after_seconds = retry_after_seconds

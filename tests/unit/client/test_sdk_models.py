@@ -54,7 +54,7 @@ MODELS = wire_models()
 
 def test_every_resource_module_has_models() -> None:
     modules = {m.__module__.rsplit(".", 1)[-1] for m in MODELS}
-    assert modules == {"audit", "batches", "documents", "media", "shows", "uploads", "webhooks"}
+    assert modules == {"admin", "audit", "batches", "documents", "media", "shows", "uploads", "webhooks"}
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

@@ -20,3 +20,9 @@ def new_api_key() -> str:
 def key_id_of(key_hash: str) -> str:
     """A stable, non-secret name of a key: the first 12 hex digits (48 bits) of its hash."""
     return key_hash[:12]
+
+
+def prefix_of(api_key: str) -> str:
+    """The first characters of a key, to recognise it in a list: `mb_` and 5 random characters
+    of a generated key (27 stay secret); at most a quarter of a shorter, configured key."""
+    return api_key[: min(8, len(api_key) // 4)]
