@@ -118,6 +118,8 @@ def clear() -> None:
     """No faults any more, and a fresh log."""
     set_plan([])
     _log_path().unlink(missing_ok=True)
+    with _lock:
+        _reader.faulted.clear()
 
 
 def stats() -> dict[str, dict[str, int]]:
@@ -241,8 +243,14 @@ def _log(rule: str, event: str, service: str, operation: str) -> None:
 
 
 def _fingerprint(request: Any) -> str:
-    body = request.body
-    digest = hashlib.sha1(body if isinstance(body, bytes) else b"", usedforsecurity=False).hexdigest()
+    """The same request sent again: by botocore (same body), or by the product (a new call:
+    botocore gives it a new idempotency token, left out here)."""
+    body = request.body if isinstance(request.body, bytes) else b""
+    if body.startswith(b"{") and b"ClientRequestToken" in body:
+        data = json.loads(body)
+        data.pop("ClientRequestToken", None)
+        body = json.dumps(data, sort_keys=True).encode()
+    digest = hashlib.sha1(body, usedforsecurity=False).hexdigest()
     return f"{request.method} {request.url} {digest}"
 
 
