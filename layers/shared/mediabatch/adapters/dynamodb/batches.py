@@ -22,6 +22,7 @@ from mediabatch.adapters.dynamodb.codec import (
     cancellation_codes,
     error_code,
     from_item,
+    put_new,
     to_item,
     transact_write,
     value,
@@ -87,11 +88,8 @@ class BatchTable:
             # created_at has whole seconds: the write time orders batches created within one.
             "gsi1sk": f"{batch.created_at}#{time.time_ns():020d}#{batch.batch_id}",
         }
-        self._ddb.put_item(
-            TableName=self._table,
-            Item=to_item({"pk": pk, "sk": "BATCH", **listed, **batch.model_dump(mode="json")}),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        item = to_item({"pk": pk, "sk": "BATCH", **listed, **batch.model_dump(mode="json")})
+        put_new(self._ddb, self._table, item, marker="gsi1sk")  # gsi1sk: the write's own nanosecond
 
     def list_batches(
         self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None

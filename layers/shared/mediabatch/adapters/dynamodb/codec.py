@@ -87,6 +87,22 @@ def transact_write(ddb: Any, items: list[dict[str, Any]], attempts: int = 6) -> 
             ddb.transact_write_items(TransactItems=items)
 
 
+def put_new(ddb: Any, table: str, item: dict[str, Any], *, marker: str) -> None:
+    """PutItem of an item that must not exist yet (its pk is a fresh id). botocore sends a
+    write again when its answer was lost (a read timeout after DynamoDB did it): if the item
+    found then carries this write's own `marker` attribute (unique to the write), the condition
+    failed on this very write, which is a success, not a clash."""
+    try:
+        ddb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as exc:
+        if error_code(exc) != "ConditionalCheckFailedException":
+            raise
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        found = ddb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {}
+        if found.get(marker) != item[marker]:
+            raise
+
+
 class UnprocessedError(RuntimeError):
     """DynamoDB kept leaving part of a batch read or write unprocessed (throttled)."""
 
