@@ -328,6 +328,10 @@ def install_from_env() -> None:
         return original_get(self, request, operation_model, context)
 
     def _send(self: Any, request: Any) -> Any:
+        with _lock:
+            idle = not _reader.current() and not _reader.faulted
+        if idle:  # no plan: one stat() per request, nothing else
+            return original_send(self, request)
         service = str(getattr(self, "_endpoint_prefix", ""))
         operation = str(getattr(_local, "operation", ""))
         user_agent = request.headers.get("User-Agent", b"")
