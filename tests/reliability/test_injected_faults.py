@@ -337,3 +337,12 @@ def test_counted_faults_are_shared_and_consumed_exactly(cloud: LocalCloud) -> No
         assert faults.stats()["two"]["faults"] == 2
     finally:
         faults.clear()
+
+
+def test_every_kind_of_fault_was_met() -> None:
+    """The suite proves something only if its plan fired: every kind, over the batches above."""
+    if len(_figures["batches"]) < 5:
+        pytest.skip("needs the batch tests above")
+    met = {kind.partition(" ")[0] for b in _figures["batches"].values() for kind in b["faults"]}
+    expected = {"throttling", "server_error", "timeout", "transaction_conflict", "connection_reset"}
+    assert expected <= met, f"never injected: {expected - met}"
