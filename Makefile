@@ -103,9 +103,9 @@ validate: setup ## cfn-lint + sam validate --lint
 	$(VENV)/bin/cfn-lint template.yaml
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
 
-reliability: $(VENV)/.installed $(AUDIT_VENV)/.installed ## run the reliability suites (fuzzing, SSRF, tenants) and regenerate docs/reliability.md
+reliability: $(VENV)/.installed $(AUDIT_VENV)/.installed ## run the reliability suites (fuzzing, SSRF, tenants, faults, load) and regenerate docs/reliability.md
 	rm -rf build/reliability
-	$(PY) -m pytest -q -p no:cacheprovider tests/reliability tests/unit/test_ssrf_corpus.py tests/integration/test_ssrf_rebinding.py
+	MEDIABATCH_LOAD_SECONDS=60 $(PY) -m pytest -q -p no:cacheprovider tests/reliability tests/unit/test_ssrf_corpus.py tests/integration/test_ssrf_rebinding.py
 	$(PY) bin/reliability_report.py
 
 openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the API's models

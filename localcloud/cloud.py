@@ -187,6 +187,10 @@ class LocalCloud:
             {"MOTO_PORT": str(self.moto_port), "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
         )
         self._claim_data_dir()
+        # Tests' fault plans (localcloud/faults.py), followed by every process of this cloud.
+        os.environ["LOCALCLOUD_FAULTS_FILE"] = str(self.data_dir / "faults.json")
+        hooks = {h for h in os.environ.get("LOCALCLOUD_WORKER_HOOKS", "").split(",") if h}
+        os.environ["LOCALCLOUD_WORKER_HOOKS"] = ",".join(sorted(hooks | {"localcloud.faults:install_from_env"}))
         self._launch_parts()  # they start while moto starts and the template is read
         warming = threading.Thread(target=_warm_imports, daemon=True, name="localcloud-imports")
         warming.start()  # the slowest imports, while DynamoDB Local's JVM starts

@@ -81,7 +81,7 @@ def aws(service: str) -> Any:
     """A boto3 client at the configured endpoint (the local cloud) or AWS."""
     s = settings()
     endpoint = s.aws_service_endpoint_urls.get(service, s.aws_endpoint_url)
-    return client(service, endpoint_url=endpoint, region=s.aws_region)
+    return client(service, endpoint_url=endpoint, region=s.aws_region, max_attempts=s.aws_max_attempts)
 
 
 # ---------------------------------------------------------------------- adapters

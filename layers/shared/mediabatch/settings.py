@@ -33,6 +33,8 @@ class Settings(BaseModel):
     # an explicit endpoint_url would otherwise hide them from boto3.
     aws_service_endpoint_urls: dict[str, str] = Field(default_factory=dict)
     aws_region: str = "us-east-1"
+    # Attempts per AWS call, the first included (botocore's standard retry mode).
+    aws_max_attempts: int = Field(6, ge=1)
     presign_ttl_seconds: int = 3600
     job_timeout_seconds: int = 1800
     # Lambda's /tmp is at most 10 GiB (template: EphemeralStorage); keep room for a remux.
@@ -89,6 +91,7 @@ class Settings(BaseModel):
                 if k.startswith("AWS_ENDPOINT_URL_") and v
             },
             aws_region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
+            aws_max_attempts=int(e.get("MEDIABATCH_AWS_MAX_ATTEMPTS", "6")),
             presign_ttl_seconds=int(e.get("MEDIABATCH_PRESIGN_TTL_SECONDS", "3600")),
             job_timeout_seconds=int(e.get("MEDIABATCH_JOB_TIMEOUT_SECONDS", "1800")),
             max_download_bytes=int(e.get("MEDIABATCH_MAX_DOWNLOAD_BYTES", str(4 * 2**30))),

@@ -12,12 +12,14 @@ import boto3
 from botocore.config import Config
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str | None, str], Any] = {}
+_clients: dict[tuple[str, str | None, str, int], Any] = {}
 
 
-def client(service: str, *, endpoint_url: str | None, region: str) -> Any:
-    """A client for `service` at `endpoint_url` (the local cloud, LocalStack) or AWS (None)."""
-    key = (service, endpoint_url, region)
+def client(service: str, *, endpoint_url: str | None, region: str, max_attempts: int = 6) -> Any:
+    """A client for `service` at `endpoint_url` (the local cloud, LocalStack) or AWS (None).
+    `max_attempts` counts the first call too (botocore's standard mode: throttling, 5xx,
+    timeouts and dropped connections are retried with jittered exponential backoff)."""
+    key = (service, endpoint_url, region, max_attempts)
     with _lock:
         found = _clients.get(key)
         if found is None:
@@ -27,7 +29,9 @@ def client(service: str, *, endpoint_url: str | None, region: str) -> Any:
                 service,
                 endpoint_url=endpoint_url,
                 config=Config(
-                    retries={"max_attempts": 5, "mode": "standard"},
+                    retries={"total_max_attempts": max_attempts, "mode": "standard"},
+                    # `app/mediabatch` in the user agent: the product's calls, told from others'.
+                    user_agent_appid="mediabatch",
                     max_pool_connections=32,
                     s3={"addressing_style": "path"} if endpoint_url else None,
                     # SigV4 for presigned URLs too: it signs Content-Length/Content-Type headers.

@@ -16,7 +16,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.codec import (
+    batch_get_all,
+    batch_write_all,
+    cancellation_codes,
+    error_code,
+    from_item,
+    put_new,
+    to_item,
+    transact_write,
+    value,
+)
 from mediabatch.adapters.dynamodb.index_pages import IndexFilter, newest_first
 from mediabatch.adapters.dynamodb.media_items import media_put_request
 from mediabatch.catalog.models import MediaItem
@@ -72,25 +82,14 @@ class BatchTable:
             for j in jobs
         ]
         for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self._table: requests[start : start + 25]}
-            for attempt in range(8):
-                unprocessed = self._ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-                if not unprocessed:
-                    break
-                pending = unprocessed
-                time.sleep(0.05 * 2**attempt)
-            else:
-                raise RuntimeError("DynamoDB kept returning unprocessed items")
+            batch_write_all(self._ddb, {self._table: requests[start : start + 25]})
         listed = {
             "gsi1pk": batches_index_pk(batch.tenant_id),
             # created_at has whole seconds: the write time orders batches created within one.
             "gsi1sk": f"{batch.created_at}#{time.time_ns():020d}#{batch.batch_id}",
         }
-        self._ddb.put_item(
-            TableName=self._table,
-            Item=to_item({"pk": pk, "sk": "BATCH", **listed, **batch.model_dump(mode="json")}),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+        item = to_item({"pk": pk, "sk": "BATCH", **listed, **batch.model_dump(mode="json")})
+        put_new(self._ddb, self._table, item, marker="gsi1sk")  # gsi1sk: the write's own nanosecond
 
     def list_batches(
         self, tenant_id: str, *, status: BatchStatus | None, limit: int, cursor: str | None
@@ -140,16 +139,8 @@ class BatchTable:
         """Both in one round trip (what every job needs first)."""
         pk = value(batch_pk(tenant_id, batch_id))
         keys = [{"pk": pk, "sk": value("BATCH")}, {"pk": pk, "sk": value(job_sk(index))}]
-        found: dict[str, dict[str, Any]] = {}
-        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        for attempt in range(8):
-            page = self._ddb.batch_get_item(RequestItems=request)
-            for item in page.get("Responses", {}).get(self._table, []):
-                found[item["sk"]["S"]] = item
-            request = page.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(0.05 * 2**attempt)
+        read = batch_get_all(self._ddb, {self._table: {"Keys": keys, "ConsistentRead": True}})
+        found = {item["sk"]["S"]: item for item in read.get(self._table, [])}
         batch = found.get("BATCH")
         job = found.get(job_sk(index))
         return (_batch(batch) if batch else None), (_job(job) if job else None)

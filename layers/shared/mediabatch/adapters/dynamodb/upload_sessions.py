@@ -10,7 +10,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mediabatch.adapters.dynamodb.codec import cancellation_codes, error_code, from_item, to_item, transact_write, value
+from mediabatch.adapters.dynamodb.codec import (
+    cancellation_codes,
+    error_code,
+    from_item,
+    put_new,
+    to_item,
+    transact_write,
+    value,
+)
 from mediabatch.adapters.dynamodb.index_pages import IndexFilter, newest_first
 from mediabatch.adapters.dynamodb.media_items import media_put_request
 from mediabatch.catalog.models import MediaItem
@@ -37,20 +45,17 @@ class UploadSessionTable:
         self._ddb = dynamodb
 
     def create(self, session: UploadSession) -> None:
-        self._ddb.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": upload_pk(session.tenant_id, session.upload_id),
-                    "sk": "SESSION",
-                    "gsi1pk": uploads_index_pk(session.tenant_id),
-                    # created_at has whole seconds: the write time orders sessions opened within one.
-                    "gsi1sk": f"{session.created_at}#{time.time_ns():020d}#{session.upload_id}",
-                    **session.model_dump(mode="json"),
-                }
-            ),
-            ConditionExpression="attribute_not_exists(pk)",
+        item = to_item(
+            {
+                "pk": upload_pk(session.tenant_id, session.upload_id),
+                "sk": "SESSION",
+                "gsi1pk": uploads_index_pk(session.tenant_id),
+                # created_at has whole seconds: the write time orders sessions opened within one.
+                "gsi1sk": f"{session.created_at}#{time.time_ns():020d}#{session.upload_id}",
+                **session.model_dump(mode="json"),
+            }
         )
+        put_new(self._ddb, self._table, item, marker="gsi1sk")  # a lost answer's re-send is no clash
 
     def get(self, tenant_id: str, upload_id: str) -> UploadSession | None:
         item = self._ddb.get_item(TableName=self._table, Key=self._key(tenant_id, upload_id), ConsistentRead=True).get(
