@@ -218,10 +218,10 @@ def test_not_found_attempts_are_audited_as_such(world: World) -> None:
 def test_a_lost_event_does_not_turn_a_done_delete_into_a_failure(world: World) -> None:
     item = world.upload()
 
-    def refuse(detail_type: str, detail: dict[str, object]) -> None:
+    def refuse(events: object) -> dict[int, str]:
         raise RuntimeError("bus down")
 
-    world.events.publish = refuse  # type: ignore[method-assign]
+    world.events.publish_many = refuse  # type: ignore[method-assign]
     (result,) = world.ops.delete_many(A, [item.id])
     assert result.outcome is Outcome.DELETED and world.records.items == {}
 
@@ -331,13 +331,13 @@ class SlowBucket(InMemoryBucket):
         self.most_at_once = 0
         self._count = threading.Lock()
 
-    def delete(self, keys: list[str]) -> None:
+    def list_keys(self, prefix: str) -> list[str]:
         with self._count:
             self.active += 1
             self.most_at_once = max(self.most_at_once, self.active)
         try:
-            time.sleep(0.002 * (hash(tuple(keys)) % 7))
-            super().delete(keys)
+            time.sleep(0.002 * (hash(prefix) % 7))
+            return super().list_keys(prefix)
         finally:
             with self._count:
                 self.active -= 1
@@ -403,8 +403,7 @@ def test_audit_log_filters_and_pages(world: World) -> None:
     items = [world.upload(name=f"{i}.mp4") for i in range(3)]
     world.ops.copy_many(A, [items[0].id])
     world.ops.delete_many(A, [i.id for i in items])
-    for entry in world.records.audit:  # the transactional entries land in the same log
-        world.audit.record(entry)
+    world.audit.record_many(world.records.audit)  # the transactional entries land in the same log
 
     deletes = world.ops.audit_log("tenant-a", AuditQuery(limit=2, action=AuditAction.MEDIA_DELETE))
     assert len(deletes.entries) == 2 and deletes.next_cursor
@@ -450,3 +449,155 @@ def test_items_that_would_start_too_late_are_not_attempted_and_left_intact() -> 
     assert results[2].error == NOT_ATTEMPTED
     assert [world.records.get("tenant-a", i.id) for i in items[2:]] == items[2:]
     assert all(i.storage_key in world.bucket.objects for i in items[2:])
+
+
+# ---------------------------------------------------------------------- whole batches at once
+def test_a_batch_of_50_makes_one_call_per_step_whatever_its_size(world: World) -> None:
+    items = [world.upload(name=f"{i}.mp4", processed=True) for i in range(50)]
+
+    results = world.ops.delete_many(A, [i.id for i in items])
+
+    assert {r.outcome for r in results} == {Outcome.DELETED}
+    assert world.records.calls == {"mark_deleting_many": 1, "remove_deleting_many": 1}
+    # The folder listings stay one per item (S3 lists one prefix a call); the bytes go in one.
+    assert world.bucket.calls == {"list_keys": 50, "delete_keys": 1}
+    assert world.events.calls == {"publish_many": 1} and len(world.events.events) == 50
+    assert world.bucket.objects == {}
+
+
+def test_a_copy_batch_of_50_makes_one_read_one_write_and_a_copy_per_item(world: World) -> None:
+    items = [world.upload(name=f"{i}.mp4") for i in range(50)]
+
+    results = world.ops.copy_many(A, [i.id for i in items])
+
+    assert {r.outcome for r in results} == {Outcome.COPIED}
+    assert world.records.calls == {"get_many": 1, "create_many": 1}
+    assert world.bucket.calls == {"copy_object": 50}
+    assert world.events.calls == {"publish_many": 1}
+    assert [d["initiator"]["source_media_id"] for _, d in world.events.events] == [i.id for i in items]
+
+
+def test_the_single_delete_is_a_batch_of_one(world: World) -> None:
+    item = world.upload(processed=True)
+    world.ops.delete_one(A, item.id)
+    assert world.records.calls == {"mark_deleting_many": 1, "remove_deleting_many": 1}
+    assert world.bucket.calls == {"list_keys": 1, "delete_keys": 1} and world.keys_of(item) == []
+
+
+def test_an_item_whose_mark_fails_is_the_only_500_and_keeps_everything(world: World) -> None:
+    first, bad, last = world.upload(name="1.mp4"), world.upload(name="2.mp4"), world.upload(name="3.mp4")
+    absent = missing_id()
+    world.records.fail_marks_of.add(bad.id)
+
+    results = world.ops.delete_many(A, [first.id, bad.id, absent, last.id])
+
+    assert [(r.media_id, r.outcome, r.error) for r in results] == [
+        (first.id, Outcome.DELETED, None),
+        (bad.id, Outcome.FAILED, DELETE_FAILED),
+        (absent, Outcome.NOT_FOUND, "Media not found"),
+        (last.id, Outcome.DELETED, None),
+    ]
+    assert world.records.get("tenant-a", bad.id) == bad, "its mark failed: still listed"
+    assert world.keys_of(bad) == [bad.storage_key], "and its bytes are untouched"
+    assert world.keys_of(first) == [] and world.keys_of(last) == []
+    assert [d["media_id"] for _, d in world.events.events] == [first.id, last.id]
+    assert sorted((e.target, e.result) for e in world.audit.entries) == sorted(
+        [(bad.id, AuditResult.FAILED), (absent, AuditResult.NOT_FOUND)]
+    )
+
+
+def test_an_item_whose_folder_cannot_be_listed_fails_alone_and_a_retry_finishes(world: World) -> None:
+    good, bad = world.upload(name="a.mp4", processed=True), world.upload(name="b.mp4", processed=True)
+    folder = bad.storage_key.rsplit("/", 1)[0] + "/"
+    world.bucket.fail_lists_of.add(folder)
+
+    results = world.ops.delete_many(A, [good.id, bad.id])
+
+    assert [r.outcome for r in results] == [Outcome.DELETED, Outcome.FAILED]
+    assert world.keys_of(good) == [] and len(world.keys_of(bad)) == 5, "nothing of it was deleted"
+    assert world.records.get("tenant-a", bad.id) is None and (bad.tenant_id, bad.id) in world.records.deleting
+    world.bucket.fail_lists_of.clear()
+    (retry,) = world.ops.delete_many(A, [bad.id])
+    assert retry.outcome is Outcome.DELETED and world.keys_of(bad) == [] and world.records.deleting == {}
+
+
+def test_a_key_left_by_the_multi_object_delete_fails_only_its_item(world: World) -> None:
+    items = [world.upload(name=f"{i}.mp4", processed=True) for i in range(4)]
+    bad = items[2]
+    world.bucket.fail_deletes_of.add(f"{bad.storage_key.rsplit('/', 1)[0]}/hls/seg1.ts")
+
+    results = world.ops.delete_many(A, [i.id for i in items])
+
+    assert [r.outcome for r in results] == [Outcome.DELETED, Outcome.DELETED, Outcome.FAILED, Outcome.DELETED]
+    assert world.keys_of(bad) == [f"{bad.storage_key.rsplit('/', 1)[0]}/hls/seg1.ts"]
+    assert (bad.tenant_id, bad.id) in world.records.deleting, "the mark stays: no record lost with bytes left"
+    assert [e.target for e in world.records.audit] == [items[0].id, items[1].id, items[3].id]
+
+
+def test_a_record_another_request_removed_first_is_404_without_an_event(world: World) -> None:
+    first, raced = world.upload(name="1.mp4"), world.upload(name="2.mp4")
+    real_remove = world.records.remove_deleting
+
+    def racing_remove(tenant_id: str, media_id: str, audit: AuditEntry) -> bool:
+        if media_id == raced.id:
+            real_remove(tenant_id, media_id, audit)  # the other request finishes first
+        return real_remove(tenant_id, media_id, audit)
+
+    world.records.remove_deleting = racing_remove  # type: ignore[method-assign]
+    results = world.ops.delete_many(A, [first.id, raced.id])
+
+    assert [r.outcome for r in results] == [Outcome.DELETED, Outcome.NOT_FOUND]
+    assert [d["media_id"] for _, d in world.events.events] == [first.id]
+
+
+def test_a_step_that_fails_as_a_whole_fails_its_items_and_leaves_them_retryable(world: World) -> None:
+    items = [world.upload(name=f"{i}.mp4") for i in range(3)]
+
+    def outage(keys: object) -> dict[str, str]:
+        raise RuntimeError("storage unreachable")
+
+    world.bucket.delete_keys = outage  # type: ignore[method-assign]
+    results = world.ops.delete_many(A, [i.id for i in items])
+
+    assert {(r.outcome, r.error) for r in results} == {(Outcome.FAILED, DELETE_FAILED)}
+    assert all(i.storage_key in world.bucket.objects for i in items)
+    assert world.records.items == {} and len(world.records.deleting) == 3, "unreadable, kept for the retry"
+    assert world.events.events == [] and world.records.audit == []
+    del world.bucket.delete_keys
+    assert {r.outcome for r in world.ops.delete_many(A, [i.id for i in items])} == {Outcome.DELETED}
+
+
+def test_a_refused_event_is_logged_and_the_others_are_published(world: World) -> None:
+    items = [world.upload(name=f"{i}.mp4") for i in range(3)]
+    world.events.refuse_ids.add(items[1].id)
+    results = world.ops.delete_many(A, [i.id for i in items])
+    assert {r.outcome for r in results} == {Outcome.DELETED}
+    assert [d["media_id"] for _, d in world.events.events] == [items[0].id, items[2].id]
+
+
+def test_a_copy_whose_record_is_refused_leaves_no_bytes_and_the_others_are_copied(world: World) -> None:
+    a, unlucky, c = world.upload(name="a.mp4"), world.upload(name="unlucky.mp4"), world.upload(name="c.mp4")
+    world.records.fail_create_for.add("unlucky.mp4")
+
+    results = world.ops.copy_many(A, [a.id, unlucky.id, c.id])
+
+    assert [r.outcome for r in results] == [Outcome.COPIED, Outcome.FAILED, Outcome.COPIED]
+    assert (results[1].new_id, results[1].error) == (None, COPY_FAILED)
+    assert len(world.bucket.objects) == 5, "three sources and two copies: the refused copy's bytes went"
+    assert [d["initiator"]["source_media_id"] for _, d in world.events.events] == [a.id, c.id]
+    assert [(e.target, e.result) for e in world.audit.entries] == [(unlucky.id, AuditResult.FAILED)]
+
+
+def test_copies_that_would_start_too_late_are_not_attempted_and_create_nothing() -> None:
+    world = World(workers=1)
+    items = [world.upload(name=f"{i}.mp4") for i in range(3)]
+    left = iter([20.0, 4.0, 3.0])
+
+    results = world.ops.copy_many(A, [i.id for i in items], remaining_seconds=lambda: next(left))
+
+    assert [(r.outcome, r.error) for r in results] == [
+        (Outcome.COPIED, None),
+        (Outcome.FAILED, NOT_ATTEMPTED),
+        (Outcome.FAILED, NOT_ATTEMPTED),
+    ]
+    assert len(world.records.items) == 4 and len(world.bucket.objects) == 4

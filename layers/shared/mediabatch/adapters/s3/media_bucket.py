@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from mediabatch.adapters.s3.progressive_upload import ProgressiveUpload
 from mediabatch.errors import Conflict
@@ -183,12 +184,25 @@ class MediaBucket:
     # ------------------------------------------------------------------ copy and delete (operations)
     def copy_object(self, source_key: str, key: str, size: int) -> None:
         """Server-side copy of any size (one CopyObject up to 5 GB, UploadPartCopy above) to a
-        key that must be free: an existing object is never overwritten."""
+        key that must be free: an existing object is never overwritten. Up to 5 GB that is the
+        copy's own condition (`If-None-Match: *`, one request, no window between a check and
+        the write); above, a check before the multipart copy."""
+        if size <= SINGLE_COPY_LIMIT:
+            try:
+                self._s3.copy_object(
+                    Bucket=self._bucket,
+                    Key=key,
+                    CopySource={"Bucket": self._bucket, "Key": source_key},
+                    MetadataDirective="COPY",
+                    IfNoneMatch="*",
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
+                    raise Conflict(f"{key} already exists; not overwritten", code="copy_target_exists") from exc
+                raise
+            return
         if self.head(key) is not None:
             raise Conflict(f"{key} already exists; not overwritten", code="copy_target_exists")
-        if size <= SINGLE_COPY_LIMIT:
-            self.copy(source_key, key)
-            return
         head = self._s3.head_object(Bucket=self._bucket, Key=source_key)
         upload_id = self._s3.create_multipart_upload(
             Bucket=self._bucket,
@@ -218,6 +232,24 @@ class MediaBucket:
             CopySourceRange=f"bytes={first}-{last}",
         )
         return str(answer["CopyPartResult"]["ETag"])
+
+    def delete_keys(self, keys: Sequence[str]) -> dict[str, str]:
+        """DeleteObjects, 1000 keys a call; the keys not deleted, with S3's reason (a call that
+        fails fails its keys). A key that does not exist counts as deleted, as in S3."""
+        failed: dict[str, str] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 1000):
+            chunk = unique[start : start + 1000]
+            try:
+                answer = self._s3.delete_objects(
+                    Bucket=self._bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+                )
+            except (BotoCoreError, ClientError) as exc:
+                failed.update(dict.fromkeys(chunk, f"{type(exc).__name__}: {exc}"))
+                continue
+            for error in answer.get("Errors", []):
+                failed[str(error.get("Key"))] = f"{error.get('Code')}: {error.get('Message', '')}"
+        return failed
 
     def delete_prefix(self, prefix: str) -> int:
         keys = self.list_keys(prefix)
