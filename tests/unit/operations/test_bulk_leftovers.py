@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mediabatch.adapters.dynamodb import bulk
+from mediabatch.adapters.dynamodb import bulk, codec
 
 
 class StubDynamoDB:
@@ -39,7 +39,7 @@ class StubDynamoDB:
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk.time, "sleep", lambda _: None)
+    monkeypatch.setattr(codec, "_sleep", lambda _: None)
 
 
 def keys(n: int) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+UNPROCESSED_ATTEMPTS = 8
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -107,17 +109,22 @@ class UnprocessedError(RuntimeError):
     """DynamoDB kept leaving part of a batch read or write unprocessed (throttled)."""
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # a seam: unit tests of the leftovers replace it
+
+
 def _until_processed(attempts: int) -> Retrying:
     """What DynamoDB leaves unprocessed is sent again after an exponential wait (as its SDKs do)."""
     return Retrying(
         stop=stop_after_attempt(attempts),
         wait=wait_random_exponential(multiplier=0.05, max=5),
         retry=retry_if_exception_type(UnprocessedError),
+        sleep=lambda seconds: _sleep(seconds),
         reraise=True,
     )
 
 
-def batch_write_all(ddb: Any, request_items: dict[str, Any], attempts: int = 8) -> None:
+def batch_write_all(ddb: Any, request_items: dict[str, Any], attempts: int = UNPROCESSED_ATTEMPTS) -> None:
     """BatchWriteItem until nothing is left unprocessed; raises UnprocessedError otherwise."""
     pending = request_items
     for attempt in _until_processed(attempts):
@@ -127,7 +134,9 @@ def batch_write_all(ddb: Any, request_items: dict[str, Any], attempts: int = 8) 
                 raise UnprocessedError("DynamoDB kept returning unprocessed items")
 
 
-def batch_get_all(ddb: Any, request_items: dict[str, Any], attempts: int = 8) -> dict[str, list[dict[str, Any]]]:
+def batch_get_all(
+    ddb: Any, request_items: dict[str, Any], attempts: int = UNPROCESSED_ATTEMPTS
+) -> dict[str, list[dict[str, Any]]]:
     """BatchGetItem until every key is read: the items found, per table. Raises
     UnprocessedError rather than answer as if a key it could not read were missing."""
     found: dict[str, list[dict[str, Any]]] = {}
