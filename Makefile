@@ -108,6 +108,17 @@ reliability: $(VENV)/.installed $(AUDIT_VENV)/.installed ## run the reliability 
 	MEDIABATCH_LOAD_SECONDS=60 $(PY) -m pytest -q -p no:cacheprovider tests/reliability tests/unit/test_ssrf_corpus.py tests/integration/test_ssrf_rebinding.py
 	$(PY) bin/reliability_report.py
 
+# The dependency audit's offline source (tests/reliability/test_dependencies.py): the PyPA advisory
+# database, OSV records in vulns/<package>/. Fetched into build/, never committed; ADVISORY_REPO may
+# be a local clone or mirror of it.
+ADVISORY_REPO ?= https://github.com/pypa/advisory-database.git
+ADVISORY_DIR := build/advisories/pypa-advisory-database
+.PHONY: advisories
+advisories: ## fetch the PyPA advisory database that the dependency audit reads without network
+	rm -rf $(ADVISORY_DIR)
+	git clone --quiet --depth 1 $(if $(wildcard $(ADVISORY_REPO)),file://$(abspath $(ADVISORY_REPO)),$(ADVISORY_REPO)) $(ADVISORY_DIR)
+	git -C $(ADVISORY_DIR) log -1 --format='advisories: %H of %cI'
+
 openapi: $(VENV)/.installed ## regenerate docs/openapi.json from the API's models
 	PYTHONPATH=layers/shared POWERTOOLS_TRACE_DISABLED=true $(PY) functions/api/openapi_document.py > docs/openapi.json.tmp
 	mv docs/openapi.json.tmp docs/openapi.json

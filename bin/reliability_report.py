@@ -89,7 +89,40 @@ def tenants(figures: dict[str, Any] | None) -> list[str]:
 def audit(figures: dict[str, Any] | None) -> list[str]:
     if figures is None:
         return ["Not run: `make reliability` writes this section.", ""]
-    return [str(figures["summary"]), ""]
+    local = figures.get("local")
+    if local is None:
+        return [str(figures["summary"]), ""]
+    db = local["database"]
+    service = figures.get("service") or "pip-audit: no vulnerability service answered here (PyPI's JSON API and OSV)."
+    lines = [
+        f"{local['pins']} pins ({local['packages']} packages) of {len(local['files'])} requirements files (the "
+        "runtime ones, the layers', and the tools' venvs) against the "
+        f"{local['advisories_checked']} advisories that the PyPA advisory database holds for them (OSV records, "
+        f"{db['source']} at `{db['commit'][:12]}` of {db['date'][:10]}, {db['age_days']} days old when the suite "
+        "ran; `make advisories` fetches it, `tests/support/advisories.py` applies OSV's version ranges without "
+        f"network). {service} Unpinned, so not audited: "
+        + (", ".join(f"`{u}`" for u in local["unpinned"]) or "none")
+        + ". A finding fails the suite unless it is fixed or explained in "
+        "`tests/reliability/audit_allowlist.toml`; an explanation that matches nothing any more fails it too.",
+        "",
+        *audit_findings(figures["findings"]),
+    ]
+    return lines
+
+
+def audit_findings(findings: list[dict[str, Any]]) -> list[str]:
+    if not findings:
+        return ["No advisory matches a pinned version.", ""]
+    lines = ["| pin | file | advisory | fixed in | verdict |", "|---|---|---|---|---|"]
+    for f in findings:
+        advisory = ", ".join([f["id"], *f["aliases"]])
+        verdict = "explained below" if f["accepted"] else "**open**"
+        lines.append(
+            f"| `{f['pin']}` | `{f['file']}` | {advisory} | {', '.join(f['fixed']) or 'no release'} | {verdict} |"
+        )
+    lines += ["", "Why each one does not apply here:", ""]
+    lines += [f"- `{f['pin']}` {f['id']}: {f['accepted']}" for f in findings if f["accepted"]]
+    return [*lines, ""]
 
 
 def rate_limits(figures: dict[str, Any] | None) -> list[str]:
@@ -227,7 +260,7 @@ def render() -> str:
             "## Load (`tests/reliability/test_load.py`)",
             "",
             *load_section(load("load")),
-            "## Dependencies (pip-audit, `tests/reliability/test_dependencies.py`)",
+            "## Dependencies (pip-audit, PyPA advisory database; `tests/reliability/test_dependencies.py`)",
             "",
             *audit(load("audit")),
             "## Rate limits (`tests/reliability/test_rate_limits.py`)",
