@@ -80,15 +80,14 @@ def _export(model_dir: Path, target: Path) -> None:
 
 
 class OnnxInt8Embedder:
-    def __init__(self, model_dir: Path, cache_dir: Path, *, batch_size: int = 16, threads: int = 0) -> None:
-        """threads: onnxruntime's intra-op threads (0: one per physical core)."""
+    def __init__(self, model_dir: Path, cache_dir: Path, *, batch_size: int = 16) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
         model_path = ensure_exported(model_dir, cache_dir)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = threads
+        # One intra-op thread per physical core (onnxruntime's default), sleeping between runs.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # Attention buffers grow with batch x tokens^2; without the arena they are returned after
         # each run, and batches of 16 (not 32) halve the peak at the same speed (about 550 MiB
