@@ -53,7 +53,7 @@ class World:
             storage=self.files,
             extractor_for=lambda kind: extractor or ScriptedExtractor(SCRIPT),
             embedder=lambda: self.embedder,
-            store=self.store,
+            store=lambda: self.store,
             catalog=self.catalog,
             chunking=ChunkingConfig(size=500, overlap=100),
         )

@@ -50,7 +50,7 @@ class PipelineParts:
     storage: DocumentFileStorage
     extractor_for: Callable[[DocumentKind], TextExtractor]
     embedder: Callable[[], Embedder]  # loaded on first use, once per worker
-    store: VectorStore
+    store: Callable[[], VectorStore]  # connected on first use, once per worker
     catalog: DocumentCatalog
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
 
@@ -153,6 +153,7 @@ class DocumentPipeline:
         Python thread, the model's runs release the GIL, so a long PDF's extraction and
         embedding overlap instead of adding up (the model also loads during the first pages)."""
         background = ThreadPoolExecutor(1, thread_name_prefix="embed")
+        background.submit(self._parts.store)  # a cold worker connects to the store meanwhile too
         try:
             chunks, text_length, batches = self._read(extractor, data, background)
             self._progress(job, file, FileProgress(current_step=Step.CHUNKING, percentage=10.0))
@@ -204,7 +205,7 @@ class DocumentPipeline:
     def _store(
         self, job: DocumentJob, file: DocumentFile, doc_key: str, chunks: list[Chunk], embeddings: list[list[float]]
     ) -> None:
-        store = self._parts.store
+        store = self._parts.store()
         collection = ids.physical_collection(job.tenant_id, job.collection_name)
         stored = [
             StoredChunk(
