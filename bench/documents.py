@@ -15,8 +15,11 @@ The job records live in memory (tests/fakes/documents.py): DynamoDB and S3 are n
 
 Where the time goes: the optimized worker wraps its extractors, embedder and vector store in
 timers (nothing in the product changes) and reports each step's wall time summed over the file
-threads (Chroma client and model session included); both workers report the CPU seconds
-(all threads) of their timed part, which a busy machine inflates less than wall time.
+threads and their embedding threads (Chroma client and model session included); both workers
+report the CPU seconds (all threads) of their timed part. A busy machine inflates both, the
+naive pipeline's far more (torch's threads spin while they wait for each other: 37 CPU seconds
+at a load of 4, 172 at a load of 5 to 10), so a ratio measured under load overstates the
+speed-up: read it with the load line of the table.
 
 What the profile showed (2026-11-30, single-threaded CPU seconds of the timed part, one file
 at a time and one onnxruntime thread so that every step is attributed): before, embedding
@@ -24,9 +27,13 @@ at a time and one onnxruntime thread so that every step is attributed): before, 
 3.3 s), Chroma client 0.9 s, Chroma writes 0.1 s, model session 0.1 s, the rest (job records,
 chunking) under 1 s. The "unexplained" time of earlier runs was embedding: the int8 model
 exported through torch's SDPA attention costs 1.6x the CPU of the same model exported with
-the eager attention. After: embedding 7.3 s (eager export, batches by token length),
-extraction 3.7 s, now overlapped with embedding (pages are embedded while the rest are read).
-What is left is pypdf (single-threaded Python) and the model itself.
+the eager attention (64 of GeoTopo's chunks, one thread: 4.5 s against 2.75 s, same
+vectors). After: embedding 7.3 s (eager export, batches by token length; the profile ran at
+a load of 12, so both figures are a little high), extraction 3.7 s, now overlapped with
+embedding (each 32 chunks are embedded on a thread while the next pages are read; the Chroma
+client and the model session are made on that thread too). What is left is pypdf
+(single-threaded Python, 3.3 s for GeoTopo's 117 pages) and the model itself (about 190
+GFLOP/s per core in int8 already).
 
 Quality: a fixed query set (QUERIES below, written for this corpus) is searched in each
 pipeline's collection; a hit is the expected document among the top 3. The mean cosine between
