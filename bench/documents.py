@@ -2,15 +2,38 @@
 through the pipeline of mediabatch.documents against a naive pipeline, in the same run.
 
 - **mediabatch**: DocumentPipeline with its real adapters (pypdf, python-pptx, the int8 ONNX
-  model, embedded Chroma in a temporary folder), files processed DOCUMENT_CONCURRENCY at a time
-  (as the state machine's Map does), embeddings in batches of 32, Chroma writes in batches no
-  larger than its max batch size.
+  model loaded on first use, embedded Chroma in a temporary folder), files processed
+  DOCUMENT_CONCURRENCY at a time (as the state machine's Map does), each file's pages embedded
+  in batches of 32 while the rest are read, Chroma writes in batches no larger than its max
+  batch size.
 - **naive**: the same extraction and chunking, files one after another, torch
   (sentence-transformers), one encode and one Chroma add per chunk.
 
 Each runs in a process of its own (`python -m bench.documents --worker NAME OUT`), which is
 what a Lambda worker holds; its peak RSS is the kernel's high-water mark (VmHWM) at the end.
 The job records live in memory (tests/fakes/documents.py): DynamoDB and S3 are not measured here.
+
+Where the time goes: the optimized worker wraps its extractors, embedder and vector store in
+timers (nothing in the product changes) and reports each step's wall time summed over the file
+threads and their embedding threads (Chroma client and model session included); both workers
+report the CPU seconds (all threads) of their timed part. A busy machine inflates both, the
+naive pipeline's far more (torch's threads spin while they wait for each other: 37 CPU seconds
+at a load of 4, 172 at a load of 5 to 10), so a ratio measured under load overstates the
+speed-up: read it with the load line of the table.
+
+What the profile showed (2026-11-30, single-threaded CPU seconds of the timed part, one file
+at a time and one onnxruntime thread so that every step is attributed): before, embedding
+18.7 s of about 24 (GeoTopo's 205 chunks: 78 %), extraction 3.8 s (pypdf: GeoTopo alone
+3.3 s), Chroma client 0.9 s, Chroma writes 0.1 s, model session 0.1 s, the rest (job records,
+chunking) under 1 s. The "unexplained" time of earlier runs was embedding: the int8 model
+exported through torch's SDPA attention costs 1.6x the CPU of the same model exported with
+the eager attention (64 of GeoTopo's chunks, one thread: 4.5 s against 2.75 s, same
+vectors). After: embedding 7.3 s (eager export, batches by token length; the profile ran at
+a load of 12, so both figures are a little high), extraction 3.7 s, now overlapped with
+embedding (each 32 chunks are embedded on a thread while the next pages are read; the Chroma
+client and the model session are made on that thread too). What is left is pypdf
+(single-threaded Python, 3.3 s for GeoTopo's 117 pages) and the model itself (about 190
+GFLOP/s per core in int8 already).
 
 Quality: a fixed query set (QUERIES below, written for this corpus) is searched in each
 pipeline's collection; a hit is the expected document among the top 3. The mean cosine between
@@ -24,9 +47,11 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -67,6 +92,87 @@ QUERIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 # ---------------------------------------------------------------------- the two workers
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _once(make: Any) -> Any:
+    """`make`, called on the first call only (thread-safe); later calls return its result."""
+    made: list[Any] = []
+    lock = threading.Lock()
+
+    def get() -> Any:
+        with lock:
+            if not made:
+                made.append(make())
+            return made[0]
+
+    return get
+
+
+class _OnFirstUse:
+    """The object `make` returns, made when one of its attributes is first read."""
+
+    def __init__(self, make: Any) -> None:
+        self._make = make
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._make(), name)
+
+
+class _StepTimes:
+    """Wall seconds per step, summed over the threads that ran it."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, step: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[step] = self.seconds.get(step, 0.0) + seconds
+
+    def timed(self, step: str, call: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.add(step, time.perf_counter() - started)
+
+        return run
+
+    def timed_iterator(self, step: str, call: Any) -> Any:
+        """For a method that returns an iterator: the time spent producing its items."""
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            items = iter(call(*args, **kwargs))
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                finally:
+                    self.add(step, time.perf_counter() - started)
+                yield item
+
+        return run
+
+    def wrap(self, target: Any, methods: dict[str, str], iterators: dict[str, str] | None = None) -> Any:
+        """`target` with each named method timed as its step (the rest passed through)."""
+        times, iterators = self, iterators or {}
+
+        class Timed:
+            def __getattr__(self, name: str) -> Any:
+                found = getattr(target, name)
+                if name in iterators:
+                    return times.timed_iterator(iterators[name], found)
+                return times.timed(methods[name], found) if name in methods else found
+
+        return Timed()
+
+
 def _corpus() -> list[Path]:
     files = sorted(p for p in CORPUS.iterdir() if p.suffix in (".pdf", ".pptx"))
     if not files:
@@ -83,15 +189,26 @@ def _optimized(files: list[Path], chroma_dir: Path) -> dict[str, Any]:
     from mediabatch.documents.service import DocumentJobService, IncomingFile
     from tests.fakes.documents import InMemoryDocumentCatalog, InMemoryDocumentJobs, InMemoryFiles, RecordingStarter
 
-    started = time.perf_counter()
-    store = ChromaVectorStore(persistent_client(str(chroma_dir)))
+    steps = _StepTimes()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     jobs, storage = InMemoryDocumentJobs(), InMemoryFiles()
-    embedder = container.embedder()  # settings: onnx-int8 unless MEDIABATCH_EMBEDDING_BACKEND says torch
+    # As in the worker: Chroma's client and the model (settings: onnx-int8 unless
+    # MEDIABATCH_EMBEDDING_BACKEND says torch) are made on first use, on the embedding thread
+    # of the first file while its pages are read.
+    connect = _once(steps.timed("Chroma client", lambda: ChromaVectorStore(persistent_client(str(chroma_dir)))))
+    load_model = _once(steps.timed("model session", container.embedder))
+    timed_store = _once(lambda: steps.wrap(connect(), {"add": "Chroma writes", "delete_document": "Chroma writes"}))
     parts = PipelineParts(
-        storage, container.extractor_for, lambda: embedder, store, InMemoryDocumentCatalog(), ChunkingConfig()
+        storage,
+        lambda kind: steps.wrap(container.extractor_for(kind), {}, {"pages": "extraction"}),
+        lambda: steps.wrap(load_model(), {"embed": "embedding"}),
+        timed_store,
+        InMemoryDocumentCatalog(),
+        ChunkingConfig(),
     )
     pipeline = DocumentPipeline(jobs, parts)
-    service = DocumentJobService(jobs, storage, RecordingStarter(), LocalDocumentIndex(store, lambda: embedder))
+    index = LocalDocumentIndex(_OnFirstUse(connect), container.embedder)  # searched after the timed part
+    service = DocumentJobService(jobs, storage, RecordingStarter(), index)
     chunks = 0
     for start in range(0, len(files), 10):  # the seed's batches: at most 10 files each
         batch = [IncomingFile(p.name, p.read_bytes()) for p in files[start : start + 10]]
@@ -101,9 +218,9 @@ def _optimized(files: list[Path], chroma_dir: Path) -> dict[str, Any]:
             done = list(pool.map(process, range(len(batch))))
         pipeline.finalize("bench", job.job_id)
         chunks += sum(f.chunks for f in done)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     hits = _hit_rate(lambda q: [h.document for h in service.search("bench", "corpus", q, TOP_K)])
-    return {"seconds": seconds, "chunks": chunks, **hits}
+    return {"seconds": seconds, "cpu": cpu, "chunks": chunks, "steps": steps.seconds, **hits}
 
 
 def _naive(files: list[Path], chroma_dir: Path) -> dict[str, Any]:
@@ -116,7 +233,7 @@ def _naive(files: list[Path], chroma_dir: Path) -> dict[str, Any]:
     from mediabatch.documents.chunking import ChunkingConfig, chunk_pages
     from mediabatch.documents.ports import ExtractionFailed
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds()
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(bundled_model_dir()), device="cpu", local_files_only=True)
@@ -140,7 +257,7 @@ def _naive(files: list[Path], chroma_dir: Path) -> dict[str, Any]:
             )
             texts.append(c.text)
             chunks += 1
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
 
     def search(query: str) -> list[str]:
         found = collection.query(
@@ -148,7 +265,7 @@ def _naive(files: list[Path], chroma_dir: Path) -> dict[str, Any]:
         )
         return [str(m["document"]) for m in found["metadatas"][0]]
 
-    result = {"seconds": seconds, "chunks": chunks, **_hit_rate(search)}
+    result = {"seconds": seconds, "cpu": cpu, "chunks": chunks, **_hit_rate(search)}
     result["peak_kb"] = proc_status_kb()["VmHWM"]  # before the comparison below loads a second model
     result["cosine"] = _int8_cosine(model, texts[:: max(1, len(texts) // 128)])
     return result
@@ -221,6 +338,16 @@ def run(quick: bool = False) -> BenchResult:
             f"{optimized['seconds']:.1f} s ({optimized['chunks'] / optimized['seconds']:.1f} chunks/s)",
         ),
         ("**Speed-up**", f"**{speedup:.2f}x** (target >= {TARGET_SPEEDUP:.0f}x)"),
+        (
+            "CPU seconds of the timed part (all threads)",
+            f"mediabatch {optimized['cpu']:.1f} s, naive {naive['cpu']:.1f} s "
+            f"({naive['cpu'] / optimized['cpu']:.2f}x less)",
+        ),
+        (
+            f"mediabatch: where the time goes (wall s; steps summed over its {CONCURRENCY} file threads "
+            "and their embedding threads; extraction and embedding overlap)",
+            ", ".join(f"{step} {sec:.1f}" for step, sec in optimized["steps"].items()),
+        ),
         (
             f"Top-{TOP_K} hit rate on {len(QUERIES)} fixed queries",
             f"mediabatch {optimized['hits']}/{optimized['queries']}, naive {naive['hits']}/{naive['queries']}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from mediabatch.catalog.models import MediaItem
 from mediabatch.documents.models import (
@@ -12,7 +12,6 @@ from mediabatch.documents.models import (
     DocumentFile,
     DocumentJob,
     DocumentKind,
-    ExtractedDocument,
     FileProgress,
     JobStatus,
     PageText,
@@ -161,18 +160,27 @@ class InMemoryVectorStore:
 
 class ScriptedExtractor:
     """Pages per file content: `PDF + b"<marker>"` maps to what `script[marker]` says: a list of
-    page texts, an ExtractionFailed message, or an exception to raise."""
+    page texts (an exception in it is raised when reading reaches it, after the pages before it),
+    an ExtractionFailed message, or an exception to raise."""
 
-    def __init__(self, script: dict[str, list[str] | str | Exception]) -> None:
+    def __init__(self, script: dict[str, Sequence[str | Exception] | str | Exception]) -> None:
         self.script = script
 
-    def extract(self, data: bytes) -> ExtractedDocument:
+    def pages(self, data: bytes) -> Iterator[PageText]:
         what = self.script[data.removeprefix(PDF).decode()]
         if isinstance(what, Exception):
             raise what
         if isinstance(what, str):
             raise ExtractionFailed(what)
-        return ExtractedDocument(DocumentKind.PDF, [PageText(i + 1, t) for i, t in enumerate(what) if t])
+        return self._read(what)
+
+    @staticmethod
+    def _read(pages: Sequence[str | Exception]) -> Iterator[PageText]:
+        for number, text in enumerate(pages, start=1):
+            if isinstance(text, Exception):
+                raise text
+            if text:
+                yield PageText(number, text)
 
 
 class InMemoryDocumentCatalog:

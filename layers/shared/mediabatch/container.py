@@ -466,7 +466,7 @@ def _document_pipeline() -> DocumentPipeline:
         storage=document_files(),
         extractor_for=extractor_for,
         embedder=embedder,
-        store=vector_store(),
+        store=vector_store,
         catalog=DocumentMediaItems(s.table_name, aws("dynamodb")),
         chunking=ChunkingConfig(s.document_chunk_size, s.document_chunk_overlap),
     )

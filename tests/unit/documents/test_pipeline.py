@@ -3,15 +3,17 @@ in-memory fakes (no model, no Chroma)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
 from mediabatch.documents import ids
 from mediabatch.documents.chunking import ChunkingConfig
 from mediabatch.documents.index import LocalDocumentIndex
-from mediabatch.documents.models import FileStatus, JobStatus, Step
-from mediabatch.documents.pipeline import DocumentPipeline, PipelineParts
+from mediabatch.documents.models import FileStatus, JobStatus, PageText, Step
+from mediabatch.documents.pipeline import EMBED_BATCH, DocumentPipeline, PipelineParts
+from mediabatch.documents.ports import ExtractionFailed, TextExtractor
 from mediabatch.documents.service import DocumentJobService, IncomingFile
 from tests.fakes.documents import (
     PDF,
@@ -25,30 +27,33 @@ from tests.fakes.documents import (
 )
 
 LONG = " ".join(f"token{i}" for i in range(600))
-SCRIPT: dict[str, list[str] | str | Exception] = {
+SCRIPT: dict[str, Sequence[str | Exception] | str | Exception] = {
     "good": ["Network security basics", "Firewalls filter packets"],
     "long": [LONG, LONG],
     "encrypted": "The document is encrypted",
     "blank": ["", "   "],
     "bug": RuntimeError("boom"),
+    "breaks": [LONG, LONG, LONG, LONG, ExtractionFailed("The document is corrupt or truncated: bad xref")],
 }
 
 
 class World:
-    def __init__(self, max_batch: int = 5461) -> None:
+    def __init__(
+        self, max_batch: int = 5461, extractor: TextExtractor | None = None, embedder: HashEmbedder | None = None
+    ) -> None:
         self.jobs = InMemoryDocumentJobs()
         self.files = InMemoryFiles()
         self.starter = RecordingStarter()
         self.store = InMemoryVectorStore(max_batch)
-        self.embedder = HashEmbedder()
+        self.embedder = embedder or HashEmbedder()
         self.catalog = InMemoryDocumentCatalog()
         index = LocalDocumentIndex(self.store, lambda: self.embedder)
         self.service = DocumentJobService(self.jobs, self.files, self.starter, index)
         parts = PipelineParts(
             storage=self.files,
-            extractor_for=lambda kind: ScriptedExtractor(SCRIPT),
+            extractor_for=lambda kind: extractor or ScriptedExtractor(SCRIPT),
             embedder=lambda: self.embedder,
-            store=self.store,
+            store=lambda: self.store,
             catalog=self.catalog,
             chunking=ChunkingConfig(size=500, overlap=100),
         )
@@ -162,3 +167,50 @@ def test_the_model_is_not_loaded_for_status_reads(world: World) -> None:
     job = service.create("t1", [IncomingFile("good.pdf", PDF + b"good")], "c", is_batch=False)
     service.status("t1", job.job_id)
     assert loads == []
+
+
+class SignallingEmbedder(HashEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.started.set()
+        return super().embed(texts)
+
+
+class SlowLastPage:
+    """Reads its last page only once the model is at work on the first ones (or after 5 s)."""
+
+    def __init__(self, embedder: SignallingEmbedder) -> None:
+        self.embedder = embedder
+        self.overlapped = False
+
+    def pages(self, data: bytes) -> Iterator[PageText]:
+        for number in range(1, 5):
+            yield PageText(number, LONG)
+        self.overlapped = self.embedder.started.wait(5)
+        yield PageText(5, "the last page")
+
+
+def test_the_first_pages_are_embedded_while_the_rest_are_read() -> None:
+    embedder = SignallingEmbedder()
+    extractor = SlowLastPage(embedder)
+    world = World(extractor=extractor, embedder=embedder)
+    job_id = world.run(["slow"])
+    assert extractor.overlapped
+    (done,) = world.service.status("t1", job_id).job.files
+    assert done.status is FileStatus.COMPLETED and done.chunks > EMBED_BATCH
+    (hit,) = world.service.search("t1", "course", "the last page", 1)
+    assert (hit.page, hit.chunk_index) == (5, done.chunks - 1)
+
+
+def test_a_file_that_breaks_after_some_pages_fails_and_stores_nothing(world: World) -> None:
+    job_id = world.run(["good", "breaks"])
+    files = {f.name: f for f in world.service.status("t1", job_id).job.files}
+    assert files["breaks.pdf"].status is FileStatus.FAILED
+    assert files["breaks.pdf"].error == "The document is corrupt or truncated: bad xref"
+    assert files["good.pdf"].status is FileStatus.COMPLETED
+    key = ids.document_key("t1", "course", "breaks.pdf")
+    assert not [cid for col in world.store.collections.values() for cid in col if cid.startswith(key)]
+    assert [i.filename for i in world.catalog.items.values()] == ["good.pdf"]

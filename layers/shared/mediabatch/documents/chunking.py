@@ -23,9 +23,14 @@ class ChunkingConfig:
 def chunk_pages(pages: list[PageText], config: ChunkingConfig) -> list[Chunk]:
     chunks: list[Chunk] = []
     for page in pages:
-        for text in split_text(" ".join(page.text.split()), config):
-            chunks.append(Chunk(index=len(chunks), text=text, page=page.number))
+        chunks.extend(chunk_page(page, config, first_index=len(chunks)))
     return chunks
+
+
+def chunk_page(page: PageText, config: ChunkingConfig, first_index: int) -> list[Chunk]:
+    """One page's chunks, numbered on from `first_index` (the chunks of the pages before it)."""
+    texts = split_text(" ".join(page.text.split()), config)
+    return [Chunk(index=first_index + i, text=text, page=page.number) for i, text in enumerate(texts)]
 
 
 def split_text(text: str, config: ChunkingConfig) -> list[str]:

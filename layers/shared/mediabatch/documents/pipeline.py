@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from mediabatch.catalog.models import ProcessingState
 from mediabatch.catalog.service import build_item
 from mediabatch.documents import ids, limits
-from mediabatch.documents.chunking import ChunkingConfig, chunk_pages
+from mediabatch.documents.chunking import ChunkingConfig, chunk_page
 from mediabatch.documents.models import (
     Chunk,
     DocumentFile,
@@ -49,7 +50,7 @@ class PipelineParts:
     storage: DocumentFileStorage
     extractor_for: Callable[[DocumentKind], TextExtractor]
     embedder: Callable[[], Embedder]  # loaded on first use, once per worker
-    store: VectorStore
+    store: Callable[[], VectorStore]  # connected on first use, once per worker
     catalog: DocumentCatalog
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
 
@@ -117,16 +118,7 @@ class DocumentPipeline:
         data = parts.storage.get(file.storage_key)
         if limits.kind_by_content(data) is not file.kind:
             raise FileFailed(limits.invalid_type(file.name).message)
-        try:
-            extracted = parts.extractor_for(file.kind).extract(data)
-        except ExtractionFailed as exc:
-            raise FileFailed(str(exc)) from exc
-        del data
-        self._progress(job, file, FileProgress(current_step=Step.CHUNKING, percentage=10.0))
-        chunks = chunk_pages(extracted.pages, parts.chunking)
-        if not chunks:
-            raise FileFailed(NO_TEXT)
-        embeddings = self._embed(job, file, chunks)
+        chunks, text_length, embeddings = self._read_and_embed(job, file, parts.extractor_for(file.kind), data)
         self._progress(
             job,
             file,
@@ -142,7 +134,7 @@ class DocumentPipeline:
             update={
                 "status": FileStatus.COMPLETED,
                 "chunks": len(chunks),
-                "text_length": extracted.text_length,
+                "text_length": text_length,
                 "media_id": media_id,
                 "progress": FileProgress(
                     current_step=Step.COMPLETED,
@@ -153,17 +145,59 @@ class DocumentPipeline:
             }
         )
 
-    def _embed(self, job: DocumentJob, file: DocumentFile, chunks: list[Chunk]) -> list[list[float]]:
-        embedder = self._parts.embedder()
+    def _read_and_embed(
+        self, job: DocumentJob, file: DocumentFile, extractor: TextExtractor, data: bytes
+    ) -> tuple[list[Chunk], int, list[list[float]]]:
+        """(chunks, text length, their embeddings). Pages are chunked as they are read and every
+        full batch of chunks is embedded on a thread of its own meanwhile: extraction is one
+        Python thread, the model's runs release the GIL, so a long PDF's extraction and
+        embedding overlap instead of adding up (the model also loads during the first pages)."""
+        background = ThreadPoolExecutor(1, thread_name_prefix="embed")
+        background.submit(self._parts.store)  # a cold worker connects to the store meanwhile too
+        try:
+            chunks, text_length, batches = self._read(extractor, data, background)
+            self._progress(job, file, FileProgress(current_step=Step.CHUNKING, percentage=10.0))
+            return chunks, text_length, self._collect(job, file, batches, len(chunks))
+        finally:  # a failed read: batches not yet started are dropped, a running one is waited for
+            background.shutdown(wait=True, cancel_futures=True)
+
+    def _read(
+        self, extractor: TextExtractor, data: bytes, background: ThreadPoolExecutor
+    ) -> tuple[list[Chunk], int, list[Future[list[list[float]]]]]:
+        chunks: list[Chunk] = []
+        text_length = queued = 0  # queued: chunks handed to the background so far
+        batches: list[Future[list[list[float]]]] = []
+        try:
+            for page in extractor.pages(data):
+                text_length += len(page.text)
+                chunks.extend(chunk_page(page, self._parts.chunking, first_index=len(chunks)))
+                while len(chunks) - queued >= EMBED_BATCH:
+                    batches.append(background.submit(self._embed, chunks[queued : queued + EMBED_BATCH]))
+                    queued += EMBED_BATCH
+        except ExtractionFailed as exc:
+            raise FileFailed(str(exc)) from exc
+        if not chunks:
+            raise FileFailed(NO_TEXT)
+        if queued < len(chunks):
+            batches.append(background.submit(self._embed, chunks[queued:]))
+        return chunks, text_length, batches
+
+    def _embed(self, chunks: list[Chunk]) -> list[list[float]]:
+        return self._parts.embedder().embed([c.text for c in chunks])
+
+    def _collect(
+        self, job: DocumentJob, file: DocumentFile, batches: list[Future[list[list[float]]]], total: int
+    ) -> list[list[float]]:
+        """The batches' embeddings in order, with progress as each one is in."""
         out: list[list[float]] = []
-        for start in range(0, len(chunks), EMBED_BATCH):
-            out.extend(embedder.embed([c.text for c in chunks[start : start + EMBED_BATCH]]))
-            share = len(out) / len(chunks) * (_EMBEDDED - _CHUNKED)
+        for batch in batches:
+            out.extend(batch.result())
+            share = len(out) / total * (_EMBEDDED - _CHUNKED)
             progress = FileProgress(
                 current_step=Step.EMBEDDING,
                 percentage=round(_CHUNKED + share, 2),
                 chunks_processed=len(out),
-                total_chunks=len(chunks),
+                total_chunks=total,
             )
             self._progress(job, file, progress)
         return out
@@ -171,7 +205,7 @@ class DocumentPipeline:
     def _store(
         self, job: DocumentJob, file: DocumentFile, doc_key: str, chunks: list[Chunk], embeddings: list[list[float]]
     ) -> None:
-        store = self._parts.store
+        store = self._parts.store()
         collection = ids.physical_collection(job.tenant_id, job.collection_name)
         stored = [
             StoredChunk(

@@ -5,7 +5,7 @@ these structurally; tests/fakes/documents.py holds in-memory versions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from mediabatch.catalog.models import MediaItem
@@ -14,8 +14,8 @@ from mediabatch.documents.models import (
     DocumentFile,
     DocumentJob,
     DocumentKind,
-    ExtractedDocument,
     FileProgress,
+    PageText,
     SearchHit,
     StoredChunk,
 )
@@ -30,8 +30,10 @@ class ExtractionFailed(Exception):
 class TextExtractor(Protocol):
     """Text per page or slide of one file (bytes in memory: at most 50 MB, the seed's limit)."""
 
-    def extract(self, data: bytes) -> ExtractedDocument:
-        """Raises ExtractionFailed for encrypted, corrupt, truncated or oversized input."""
+    def pages(self, data: bytes) -> Iterator[PageText]:
+        """The pages with text, in order, as they are read (the pipeline embeds the first ones
+        while the rest are being extracted). Raises ExtractionFailed, possibly after some pages,
+        for encrypted, corrupt, truncated, oversized or text-less input."""
         ...
 
 

@@ -19,6 +19,10 @@ MAX_GROUP_DEPTH = 32
 
 
 class PptxExtractor:
+    def pages(self, data: bytes) -> Iterator[PageText]:
+        """All slides are read before the first is given (a deck takes milliseconds)."""
+        return iter(self.extract(data).pages)
+
     def extract(self, data: bytes) -> ExtractedDocument:
         check_package(data)
         try:
