@@ -243,9 +243,11 @@ class LocalCloud:
             poller = SqsPoller(source, self.client("sqs"), self.region)
             poller.start()
             self._pollers.append(poller)
-        # Each schedule runs once now (what the last run left half-way resumes), then at its rate.
+        # Each schedule runs once now (what the last run left half-way resumes), then at its rate;
+        # the API opens once those first runs are done (or after a minute), so they never race
+        # what the API's first clients do.
         self.scheduler = Scheduler(self.provisioned.schedules, self.region, self.schedule_interval_seconds)
-        self.scheduler.start(first_detail={"after_restart": True})
+        self.scheduler.start(first_detail={"after_restart": True}, wait_seconds=60.0)
         self._gateway = HttpApiGateway(self.provisioned.routes, self.provisioned.cors, self.host, self.port)
         self._gateway.start()
         logger.info(
