@@ -129,7 +129,11 @@ class Worker:
     def call(self, event: Any, request_id: str) -> dict[str, Any]:
         """The worker's answer ({"result"} or {"error", "attrs"}); raises FunctionError when the
         worker had to be killed or died."""
-        self.conn.send_bytes(json.dumps({"event": event, "request_id": request_id}, default=str).encode())
+        try:
+            self.conn.send_bytes(json.dumps({"event": event, "request_id": request_id}, default=str).encode())
+        except OSError:
+            detail = f"Runtime exited with error: {self._exit_status()}"
+            raise FunctionError(_lambda_error("Runtime.ExitError", request_id, detail)) from None
         deadline = time.monotonic() + self.spec.timeout
         limit = self.spec.memory * 2**20
         while True:
@@ -261,8 +265,12 @@ class WorkerPool:
             while True:
                 if self._closed:
                     raise FunctionError(_lambda_error("Lambda.ServiceException", "-", "the local cloud is stopping"))
-                if self._idle:
-                    return self._idle.pop()
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive:
+                        return worker
+                    worker.close()  # ended while idle (killed from outside): start another
+                    self._count -= 1
                 if self._count < self.spec.max_workers:
                     self._count += 1
                     break
