@@ -150,6 +150,7 @@ class LocalCloud:
         self.max_workers = max_workers or int(os.environ.get("LOCALCLOUD_MAX_WORKERS", "10"))
         self.worker_idle_seconds = worker_idle_seconds or float(os.environ.get("LOCALCLOUD_WORKER_IDLE_SECONDS", "300"))
         self.worker_pools: WorkerPools | None = None
+        self._function_env_keys: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -352,6 +353,7 @@ class LocalCloud:
         elif conflicting:
             logger.warning("inline mode: %s differ between functions; all functions see one value", conflicting)
         os.environ.update(merged)
+        self._function_env_keys = set(merged) | conflicting
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
         self.work_dir.mkdir(parents=True, exist_ok=True)
         os.environ["MEDIABATCH_WORK_DIR"] = str(self.work_dir)
@@ -367,7 +369,10 @@ class LocalCloud:
         """What every worker's environment starts from: the cloud's endpoints, keys, region and
         local settings (AWS_ENDPOINT_URL*, MEDIABATCH_*, POWERTOOLS_*, every LOCALCLOUD_*)."""
         env = {
-            k: v for k, v in os.environ.items() if k in _WORKER_INHERITED or k.startswith(_WORKER_INHERITED_PREFIXES)
+            k: v
+            for k, v in os.environ.items()
+            if (k in _WORKER_INHERITED or k.startswith(_WORKER_INHERITED_PREFIXES))
+            and k not in self._function_env_keys  # those a worker gets from its own function only
         }
         env.update(_LOCAL_ENV)
         hooks = [h for h in env.get("LOCALCLOUD_WORKER_HOOKS", "").split(",") if h]

@@ -37,7 +37,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: app.api
-      Environment: {Variables: {SHARED_NAME: from-api}}
+      Environment: {Variables: {SHARED_NAME: from-api, MEDIABATCH_API_ONLY: "yes"}}
       Events:
         Slow: {Type: HttpApi, Properties: {Path: /slow, Method: GET}}
         Fast: {Type: HttpApi, Properties: {Path: /fast, Method: GET}}
@@ -73,8 +73,13 @@ def api(event, context):
 
 def env(event, context):
     print("env-probe ran", flush=True)
-    return {"pid": os.getpid(), "shared": os.environ.get("SHARED_NAME"), "api_var": "ApiFunction" in os.environ,
-            "memory": context.memory_limit_in_mb, "remaining_ms": context.get_remaining_time_in_millis()}
+    return {
+        "pid": os.getpid(),
+        "shared": os.environ.get("SHARED_NAME"),
+        "api_only": os.environ.get("MEDIABATCH_API_ONLY"),
+        "memory": context.memory_limit_in_mb,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+    }
 
 def hang(event, context):
     time.sleep(60)
@@ -168,6 +173,7 @@ def test_a_function_runs_in_a_worker_with_exactly_its_own_environment(cloud: Thr
     api = requests.get(f"{cloud.api}/fast", timeout=30).json()
     # Two functions give one variable different values: each sees its own.
     assert (first["shared"], api["shared"]) == ("from-env-function", "from-api")
+    assert first["api_only"] is None  # another function's variable is not in its environment
     assert first["pid"] not in (cloud.proc.pid, api["pid"]) and first["memory"] == 128
     assert 0 < first["remaining_ms"] <= 10_000
     again, _ = cloud.invoke("EnvFunction", {})
