@@ -29,6 +29,9 @@ from typing import IO, Any
 
 logger = logging.getLogger("localcloud.workers")
 SAMPLE_SECONDS = 0.1
+# Workers of one function starting at once: a burst of cold starts on a small machine would
+# starve them all, while the first ones ready already serve what waits.
+MAX_STARTING = 2
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 # As the Go runtime of Lambda's sandbox names the signals that end a runtime.
 _SIGNAL_NAMES = {
@@ -49,6 +52,9 @@ class FunctionError(Exception):
         self.payload = payload
         self.error_type = str(payload.get("errorType", ""))
         self.code = code
+
+
+_STOPPING = {"errorType": "Lambda.ServiceException", "errorMessage": "the local cloud is stopping"}
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,9 @@ class WorkerPool:
         self._patches: dict[tuple[str, str], Any] = {}
         self._generation = 0
         self._closed = False
+        self._waiting = 0  # invocations waiting for a worker
+        self._starting = 0  # workers being started
+        self._init_error: dict[str, Any] | None = None
         self.cold_starts: list[float] = []  # seconds from spawn to ready, for the benchmark
 
     @property
@@ -249,33 +258,63 @@ class WorkerPool:
         return answer.get("result")
 
     def warm(self) -> None:
-        """Start one worker now (and keep it idle), if none is there yet."""
+        """Start one worker now (it stays idle), if none is there yet."""
         with self._cond:
-            if self._count or self._closed:
-                return
-            self._count += 1
-        try:
-            worker = self._start()
-        except FunctionError:
-            return
-        self._release(worker, True)
+            if not self._count and not self._closed:
+                self._begin_start()
 
     def _acquire(self) -> Worker:
+        """An idle worker; else one more is started (in the background, at most MAX_STARTING at
+        once) and this takes whichever worker is free first: a busy one that finishes or the
+        new one once it is ready."""
         with self._cond:
-            while True:
-                if self._closed:
-                    raise FunctionError(_lambda_error("Lambda.ServiceException", "-", "the local cloud is stopping"))
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.alive:
-                        return worker
-                    worker.close()  # ended while idle (killed from outside): start another
-                    self._count -= 1
-                if self._count < self.spec.max_workers:
-                    self._count += 1
-                    break
-                self._cond.wait()
-        return self._start()
+            self._waiting += 1
+            try:
+                while True:
+                    if self._closed:
+                        raise FunctionError(
+                            _lambda_error("Lambda.ServiceException", "-", "the local cloud is stopping")
+                        )
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if worker.alive:
+                            return worker
+                        worker.close()  # ended while idle (killed from outside): start another
+                        self._count -= 1
+                    if self._init_error is not None:
+                        error, self._init_error = self._init_error, None
+                        raise FunctionError(error)
+                    if self._starting < min(self._waiting, MAX_STARTING) and self._count < self.spec.max_workers:
+                        self._begin_start()
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+
+    def _begin_start(self) -> None:
+        """With the lock held: one more worker, started by a thread of its own."""
+        self._count += 1
+        self._starting += 1
+        threading.Thread(target=self._start_in_background, daemon=True, name=f"start-{self.spec.logical_id}").start()
+
+    def _start_in_background(self) -> None:
+        try:
+            worker = self._start()
+        except FunctionError as exc:  # its init failed: a waiting invocation gets Lambda's error
+            with self._cond:
+                self._starting -= 1
+                self._init_error = exc.payload
+                self._cond.notify_all()
+            return
+        except Exception as exc:
+            logger.exception("%s: a worker could not be started", self.spec.logical_id)
+            with self._cond:
+                self._starting -= 1
+                self._init_error = _lambda_error("Runtime.ExitError", "init", f"{type(exc).__name__}: {exc}")
+                self._cond.notify_all()
+            return
+        with self._cond:
+            self._starting -= 1
+        self._release(worker, True)
 
     def _start(self) -> Worker:
         try:
