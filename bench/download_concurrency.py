@@ -71,6 +71,8 @@ def run(quick: bool = False) -> BenchResult:
         # Warm-up (not measured): first imports of the job function, yt-dlp's first start. A full
         # slot's worth of jobs, so each of the concurrent_limit workers of the job function (one
         # process each, as Lambda's execution environments) has started before the measurement.
+        for function in ("RunDownloadJobFunction", "MediaProcessingFunction"):
+            cloud().prewarm(function, CONCURRENT_LIMIT)
         api.run_batch(urls[:CONCURRENT_LIMIT], CONCURRENT_LIMIT)
         out = work_dir("concurrency-ytdlp")
         _ytdlp(str(out), urls[0])

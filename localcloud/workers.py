@@ -263,6 +263,19 @@ class WorkerPool:
             if not self._count and not self._closed:
                 self._begin_start()
 
+    def prewarm(self, workers: int, timeout: float = 120.0) -> int:
+        """Start workers until `workers` of them (at most the cap) are idle, as provisioned
+        concurrency does; waits for them. How many are idle."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            target = min(workers, self.spec.max_workers)
+            while len(self._idle) < target and not self._closed and time.monotonic() < deadline:
+                if self._starting < MAX_STARTING and self._count < target:
+                    self._begin_start()
+                    continue
+                self._cond.wait(max(0.0, deadline - time.monotonic()))
+            return len(self._idle)
+
     def _acquire(self) -> Worker:
         """An idle worker; else one more is started (in the background, at most MAX_STARTING at
         once) and this takes whichever worker is free first: a busy one that finishes or the
