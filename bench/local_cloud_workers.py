@@ -6,7 +6,7 @@ time), both in the same run; plus what a worker costs: its cold start and a warm
 - Load: CLIENTS threads (200; `--quick` 50), each with its own keep-alive connection, poll
   `GET /api/v1/batch/{id}` back to back for SECONDS (30; `--quick` 10) while a batch of
   throttled downloads runs. Each cloud is `python -m localcloud` in a child process, on a fresh
-  data folder. The same load runs unmeasured first (half as long, at most 10 s), so the API's
+  data folder. The same load runs unmeasured first (half as long, at least 10 s), so the API's
   workers have started: their cold start is a figure of its own. Figures: requests answered,
   errors (anything but 200, or no answer), throughput, p50/p99 latency.
 - Worker costs, in this process's own local cloud (worker mode): cold start = a new worker of
@@ -159,7 +159,7 @@ def _load_one(workers: str, media: MediaServerProcess, clients: int, seconds: fl
         batch_id = api.create([media.url(f"f{i:02d}.mp4") for i in range(FILES)], CONCURRENT_LIMIT)
         url = f"{local.base_url}/api/v1/batch/{batch_id}"
         # The same load, unmeasured, first: the API's workers start (cold starts are their own figure).
-        _load(url, clients, min(10.0, seconds / 2))
+        _load(url, clients, max(10.0, seconds / 2))
         return _load(url, clients, seconds)
 
 
