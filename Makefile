@@ -76,8 +76,8 @@ $(PARTS)/node_modules/.installed: $(PARTS)/package.json $(PARTS)/package-lock.js
 
 setup: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(LS_VENV)/.installed $(AUDIT_VENV)/.installed .ffmpeg .client-tools $(PARTS)/node_modules/.installed ## create venvs, install deps, ffmpeg, tmux, chromium, the local cloud's parts
 
-run: $(VENV)/.installed .ffmpeg $(PARTS)/node_modules/.installed ## serve the whole API locally on http://127.0.0.1:$(PORT); state kept in $(MEDIABATCH_DATA_DIR)/
-	PORT=$(PORT) MEDIABATCH_DATA_DIR=$(MEDIABATCH_DATA_DIR) $(PY) -m localcloud
+run: $(VENV)/.installed .ffmpeg $(PARTS)/node_modules/.installed ## serve the whole API locally on http://127.0.0.1:$(PORT); state kept in $(MEDIABATCH_DATA_DIR)/; WORKERS=inline runs all handlers in one process
+	PORT=$(PORT) MEDIABATCH_DATA_DIR=$(MEDIABATCH_DATA_DIR) $(PY) -m localcloud $(if $(WORKERS),--workers $(WORKERS))
 
 clean-data: ## wipe the local cloud's data folder (every batch, upload, media file and the local API key)
 	rm -rf $(MEDIABATCH_DATA_DIR)

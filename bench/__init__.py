@@ -13,4 +13,5 @@ BENCHMARKS = (
     "shows",
     "documents",
     "local_cloud",
+    "local_cloud_workers",
 )

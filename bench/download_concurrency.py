@@ -68,8 +68,12 @@ def run(quick: bool = False) -> BenchResult:
         urls_file = root / "urls.txt"
         urls_file.write_text("\n".join(urls) + "\n")
 
-        # Warm-up (not measured): first imports of the job function, yt-dlp's first start.
-        api.run_batch(urls[:2], CONCURRENT_LIMIT)
+        # Warm-up (not measured): first imports of the job function, yt-dlp's first start. A full
+        # slot's worth of jobs, so each of the concurrent_limit workers of the job function (one
+        # process each, as Lambda's execution environments) has started before the measurement.
+        for function in ("RunDownloadJobFunction", "MediaProcessingFunction"):
+            cloud().prewarm(function, CONCURRENT_LIMIT)
+        api.run_batch(urls[:CONCURRENT_LIMIT], CONCURRENT_LIMIT)
         out = work_dir("concurrency-ytdlp")
         _ytdlp(str(out), urls[0])
 

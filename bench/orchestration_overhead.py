@@ -109,7 +109,10 @@ def run(quick: bool = False) -> BenchResult:
     tracer = PhaseTracer()
     with MediaServerProcess(root) as server, tracer.installed():
         urls = [server.url(n) for n in names]
-        api.run_batch(urls[:3], CONCURRENT_LIMIT)  # warm-up, not measured
+        # Warm-up, not measured: a job per slot, so every worker the batch uses has started.
+        for function in ("RunDownloadJobFunction", "MediaProcessingFunction"):
+            cloud().prewarm(function, CONCURRENT_LIMIT)
+        api.run_batch(urls[:CONCURRENT_LIMIT], CONCURRENT_LIMIT)
         _pure_ytdlp(urls[:3], scratch)
 
         batch, pure, plain, cpu_per_job, items = [], [], [], [], []

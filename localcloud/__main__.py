@@ -9,7 +9,7 @@ import signal
 import threading
 from pathlib import Path
 
-from localcloud.cloud import REPO_ROOT, LocalCloud, parse_overrides
+from localcloud.cloud import REPO_ROOT, WORKER_MODES, LocalCloud, parse_overrides
 
 
 def main() -> None:
@@ -32,6 +32,13 @@ def main() -> None:
         default=float(os.environ.get("LOCALCLOUD_SCHEDULE_SECONDS", "0")) or None,
         help="run every Schedule event at this interval instead of its rate (tests)",
     )
+    parser.add_argument(
+        "--workers",
+        choices=WORKER_MODES,
+        default=os.environ.get("MEDIABATCH_LOCAL_WORKERS") or "process",
+        help="process: each function in warm worker processes (as Lambda); inline: every handler in "
+        "this one process, the old design (env MEDIABATCH_LOCAL_WORKERS)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cloud = LocalCloud(
@@ -43,6 +50,7 @@ def main() -> None:
         parameter_overrides=parse_overrides(args.parameter_overrides),
         data_dir=args.data_dir or args.root / ".localcloud",
         schedule_interval_seconds=args.schedule_seconds,
+        workers=args.workers,
     )
     cloud.start()
     print(f"mediabatch API:  {cloud.base_url}", flush=True)
@@ -50,6 +58,7 @@ def main() -> None:
     print(f"S3:              {cloud.s3_endpoint_url}  (AWS_ENDPOINT_URL_S3; SeaweedFS)", flush=True)
     print(f"DynamoDB:        {cloud.dynamodb_endpoint_url}  (AWS_ENDPOINT_URL_DYNAMODB; DynamoDB Local)", flush=True)
     print(f"data folder:     {cloud.data_dir}  (keys: localcloud/localcloud)", flush=True)
+    print(f"functions run:   {cloud.workers}", flush=True)
     for tenant, key in cloud.api_keys.items():
         print(f"API key of tenant {tenant!r}: {key}", flush=True)
     print("ready", flush=True)

@@ -21,6 +21,7 @@ import boto3
 import requests
 from botocore.config import Config
 
+from localcloud import faults
 from localcloud.functions import FunctionRegistry, LocalFunction, patch_moto_lambda
 from localcloud.gateway import HttpApiGateway
 from localcloud.moto_fixes import cache_moto_module_list, route_step_functions_clients
@@ -30,6 +31,7 @@ from localcloud.scheduler import Scheduler
 from localcloud.sqs_journal import SqsJournal
 from localcloud.sqs_poller import SqsPoller
 from localcloud.template import Resolver, load_template, merge_globals
+from localcloud.workers import WorkerPool, WorkerPools, WorkerSpec, worker_pythonpath
 
 logger = logging.getLogger("localcloud")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,17 @@ _LOCAL_ENV = {
 }
 # Services served by a part of their own (boto3 names); moto plays the rest.
 _PART_SERVICES = ("s3", "dynamodb")
+# How functions run: "process" (warm worker processes, as Lambda's execution environments) or
+# "inline" (every handler in this process, one GIL: the old design, for comparison and debugging).
+WORKER_MODES = ("process", "inline")
+# Of the cloud's own environment, what a worker gets besides the function's variables.
+_WORKER_INHERITED = (
+    "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "LD_LIBRARY_PATH", "VIRTUAL_ENV",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "HF_HOME", "HF_HUB_OFFLINE", "OMP_NUM_THREADS",
+    "AWS_DEFAULT_REGION", "AWS_REGION", "MOTO_PORT", "AWS_ENDPOINT_URL",
+)  # fmt: skip
+_FAULTS_HOOK = "localcloud.faults:install_from_env"
+_WORKER_INHERITED_PREFIXES = ("LOCALCLOUD_", "POWERTOOLS_", "MEDIABATCH_", "AWS_ENDPOINT_URL_")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -102,6 +115,9 @@ class LocalCloud:
         work_dir: Path | None = None,
         data_dir: Path | None = None,
         schedule_interval_seconds: float | None = None,
+        workers: str | None = None,
+        max_workers: int | None = None,
+        worker_idle_seconds: float | None = None,
     ) -> None:
         self.root = root
         self.template_path = root / template
@@ -127,6 +143,14 @@ class LocalCloud:
         self._moto: Any = None
         self._gateway: HttpApiGateway | None = None
         self._pollers: list[SqsPoller] = []
+        self.workers = workers or os.environ.get("MEDIABATCH_LOCAL_WORKERS") or "process"
+        if self.workers not in WORKER_MODES:
+            raise ValueError(f"workers must be one of {WORKER_MODES}, not {self.workers!r}")
+        # Workers of one function at most (fewer where the template reserves less concurrency).
+        self.max_workers = max_workers or int(os.environ.get("LOCALCLOUD_MAX_WORKERS", "10"))
+        self.worker_idle_seconds = worker_idle_seconds or float(os.environ.get("LOCALCLOUD_WORKER_IDLE_SECONDS", "300"))
+        self.worker_pools: WorkerPools | None = None
+        self._function_env_keys: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -163,7 +187,7 @@ class LocalCloud:
         )
 
     def pids(self) -> list[int]:
-        """This process and every part's: what the local cloud runs as."""
+        """This process and every part's: what the local cloud runs as (workers come and go)."""
         return [os.getpid(), *(pid for part in self.parts.values() for pid in part.pids())]
 
     def function(self, logical_id: str) -> LocalFunction:
@@ -174,6 +198,12 @@ class LocalCloud:
             if fn.logical_id == logical_id:
                 return fn
         raise KeyError(f"no function {logical_id} in {self.template_path.name}")
+
+    def prewarm(self, logical_id: str, workers: int) -> int:
+        """Start `workers` warm workers of a function now (benchmarks measure warm functions, as
+        provisioned concurrency gives on AWS); how many are ready. Nothing to do inline."""
+        pool = self.function(logical_id).pool
+        return pool.prewarm(workers) if pool is not None else 0
 
     def start(self) -> LocalCloud:
         started = time.monotonic()
@@ -216,15 +246,19 @@ class LocalCloud:
         self.provisioned = provisioner.run()
         patch_moto_lambda(registry)
         self._apply_function_environment()
+        if self.workers == "process":
+            self._start_worker_pools(provisioner.resources)
         self._seed_api_keys()
         self._restore_queues()
         for source in self.provisioned.sqs_sources:
             poller = SqsPoller(source, self.client("sqs"), self.region)
             poller.start()
             self._pollers.append(poller)
-        # Each schedule runs once now (what the last run left half-way resumes), then at its rate.
+        # Each schedule runs once now (what the last run left half-way resumes), then at its rate;
+        # the API opens once those first runs are done (or after a minute), so they never race
+        # what the API's first clients do.
         self.scheduler = Scheduler(self.provisioned.schedules, self.region, self.schedule_interval_seconds)
-        self.scheduler.start(first_detail={"after_restart": True})
+        self.scheduler.start(first_detail={"after_restart": True}, wait_seconds=60.0)
         self._gateway = HttpApiGateway(self.provisioned.routes, self.provisioned.cors, self.host, self.port)
         self._gateway.start()
         logger.info(
@@ -244,6 +278,8 @@ class LocalCloud:
             poller.stop()
         if self._gateway:
             self._gateway.stop()
+        if self.worker_pools:
+            self.worker_pools.stop()
         if self._moto:
             self._moto.stop()
         for part in self.parts.values():
@@ -309,27 +345,73 @@ class LocalCloud:
         ).raise_for_status()
 
     def _apply_function_environment(self) -> None:
-        """Every function's variables from the template, in this one process: two functions
-        may not give one variable different values (that would need separate processes)."""
+        """This process's own environment: the local settings, and the functions' variables on
+        which they all agree (the API keys are seeded here, and tests use the domain's adapters
+        in this process). A variable two functions set differently is left out here; each
+        worker gets its own function's value (in the inline mode the first function's wins)."""
         assert self.provisioned is not None
-        merged: dict[str, tuple[str, str]] = {}
+        merged: dict[str, str] = {}
+        conflicting: set[str] = set()
         for fn in self.provisioned.functions.all():
             for key, val in fn.environment.items():
-                if key in merged and merged[key][1] != val:
-                    raise ValueError(
-                        f"{key} differs between {merged[key][0]} and {fn.logical_id}; the local cloud "
-                        "runs all functions in one process"
-                    )
-                merged[key] = (fn.logical_id, val)
-        os.environ.update({k: v for k, (_, v) in merged.items()})
+                if key in merged and merged[key] != val:
+                    conflicting.add(key)
+                merged.setdefault(key, val)
+        if conflicting and self.workers == "process":
+            logger.info("set differently by functions, so left out of the cloud's own environment: %s", conflicting)
+            merged = {k: v for k, v in merged.items() if k not in conflicting}
+        elif conflicting:
+            logger.warning("inline mode: %s differ between functions; all functions see one value", conflicting)
+        os.environ.update(merged)
+        self._function_env_keys = set(merged) | conflicting
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
         self.work_dir.mkdir(parents=True, exist_ok=True)
         os.environ["MEDIABATCH_WORK_DIR"] = str(self.work_dir)
+        # Where a fault plan of the tests lives: this process and every worker read the same one.
+        os.environ["LOCALCLOUD_FAULTS_FILE"] = str(self.data_dir / "faults.json")
         for path in [*self.provisioned.layer_dirs, *(fn.code_dir for fn in self.provisioned.functions.all())]:
             if str(path) not in sys.path:
                 sys.path.insert(0, str(path))
         if "mediabatch.container" in sys.modules:
             sys.modules["mediabatch.container"].reset()
+
+    def worker_base_env(self) -> dict[str, str]:
+        """What every worker's environment starts from: the cloud's endpoints, keys, region and
+        local settings (AWS_ENDPOINT_URL*, MEDIABATCH_*, POWERTOOLS_*, every LOCALCLOUD_*)."""
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if (k in _WORKER_INHERITED or k.startswith(_WORKER_INHERITED_PREFIXES))
+            and k not in self._function_env_keys  # those a worker gets from its own function only
+        }
+        env.update(_LOCAL_ENV)
+        hooks = [h for h in env.get("LOCALCLOUD_WORKER_HOOKS", "").split(",") if h]
+        if hasattr(faults, "install_from_env") and _FAULTS_HOOK not in hooks:
+            hooks.insert(0, _FAULTS_HOOK)  # the fault plan tests write reaches every worker
+        if hooks:
+            env["LOCALCLOUD_WORKER_HOOKS"] = ",".join(hooks)
+        env["MEDIABATCH_WORK_DIR"] = str(self.work_dir)
+        return env
+
+    def _start_worker_pools(self, resources: dict[str, dict[str, Any]]) -> None:
+        """A pool of warm workers per function; each worker's environment is the base one plus
+        exactly its function's variables and the PYTHONPATH of its code and layers."""
+        assert self.provisioned is not None
+        base = self.worker_base_env()
+        self.worker_pools = WorkerPools(self.worker_idle_seconds)
+        single = _single_writer_functions(self.provisioned.functions.all())
+        for fn in self.provisioned.functions.all():
+            props = resources.get(fn.logical_id, {}).get("Properties") or {}
+            reserved = props.get("ReservedConcurrentExecutions")
+            fn.reserved_concurrency = int(reserved) if reserved is not None else None
+            cap = 1 if fn.name in single else min(self.max_workers, fn.reserved_concurrency or self.max_workers)
+            path = worker_pythonpath(self.provisioned.layer_dirs, fn.code_dir, REPO_ROOT)
+            env = {**base, **fn.environment, "PYTHONPATH": path}
+            spec = WorkerSpec(fn.logical_id, fn.name, fn.arn, fn.handler, fn.timeout, fn.memory, env, max(1, cap))
+            fn.pool = self.worker_pools.add(WorkerPool(spec))
+        self.worker_pools.start()
+        for pool in {id(r.function.pool): r.function.pool for r in self.provisioned.routes if r.function.pool}.values():
+            threading.Thread(target=pool.warm, daemon=True, name="localcloud-warm").start()  # the API's first worker
 
     def _seed_api_keys(self) -> None:
         """Tenants and keys for templates of mediabatch itself (those whose functions use a
@@ -361,3 +443,11 @@ class LocalCloud:
         tmp.write_text(key + "\n")
         os.replace(tmp, path)
         return key
+
+
+def _single_writer_functions(functions: list[LocalFunction]) -> set[str]:
+    """Functions that must run in one worker at a time: the document function keeps its vectors
+    in an embedded Chroma folder (CHROMA_HOST empty), which is thread-safe but not process-safe.
+    With a Chroma server (template parameter ChromaHost) it scales like any other function."""
+    named = {fn.environment.get("DOCUMENT_FUNCTION_NAME") for fn in functions}
+    return {fn.name for fn in functions if fn.name in named and not fn.environment.get("CHROMA_HOST")}

@@ -1,4 +1,5 @@
-"""Lambda functions of the template, run in-process (moto can only run them in Docker)."""
+"""Lambda functions of the template, run by the local cloud (moto can only run them in Docker):
+in warm worker processes (`localcloud.workers`), or in this process (the `inline` mode)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.template import ACCOUNT_ID
+
+if TYPE_CHECKING:
+    from localcloud.workers import WorkerPool
 
 logger = logging.getLogger("localcloud.functions")
 _HANDLER_IMPORT_LOCK = threading.RLock()
@@ -50,14 +54,19 @@ class LocalFunction:
     timeout: int
     memory: int
     environment: dict[str, str]
-    # One invocation at a time, as in one Lambda execution environment. Needed for HTTP API
-    # handlers: Powertools' resolvers keep the current request in class attributes.
+    # In the inline mode, one invocation at a time, as in one Lambda execution environment.
+    # Needed for HTTP API handlers: Powertools' resolvers keep the current request in class
+    # attributes. (Worker processes serve one invocation at a time anyway.)
     serial: bool = False
+    reserved_concurrency: int | None = None
+    # Set by the local cloud in the worker mode: every invocation goes to a warm worker.
+    pool: WorkerPool | None = None
     _callable: Callable[[Any, Any], Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _serial_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def load(self) -> Callable[[Any, Any], Any]:
+        """The handler, imported into this process (the inline mode)."""
         if self._callable is not None:
             return self._callable
         # One handler import at a time in the whole process: every function shares it (until
@@ -81,7 +90,15 @@ class LocalFunction:
             return self._callable
 
     def invoke(self, event: Any) -> Any:
-        """Call the handler as Lambda would; exceptions propagate to the caller."""
+        """Call the handler as Lambda would: in a worker of this function (a failed invocation
+        raises `FunctionError`), else in this process (its exception propagates)."""
+        if self.pool is not None:
+            return self.pool.invoke(event)
+        return self.invoke_here(event)
+
+    def invoke_here(self, event: Any) -> Any:
+        """Call the handler in this process, whatever the mode (tests that replace parts of
+        the domain in their own process)."""
         handler = self.load()
         if self.serial:
             with self._serial_lock:
@@ -90,8 +107,13 @@ class LocalFunction:
 
     def invoke_for_moto(self, event: Any) -> tuple[str, bool]:
         """(payload, errored) in the shape moto's Lambda backend returns for an invocation."""
+        from localcloud.workers import FunctionError
+
         try:
             return json.dumps(self.invoke(event), default=str), False
+        except FunctionError as exc:  # Lambda's own payload: errorType is what Step Functions sees
+            logger.warning("function %s failed: %s", self.name, exc)
+            return json.dumps(exc.payload), True
         except Exception as exc:  # reported to the caller as a failed invoke, as on AWS
             logger.warning("function %s raised %s: %s", self.name, type(exc).__name__, exc)
             return json.dumps(
@@ -101,6 +123,18 @@ class LocalFunction:
                     "stackTrace": traceback.format_tb(exc.__traceback__),
                 }
             ), True
+
+    def patch(self, module: str, attr: str, value: Any) -> Callable[[], None]:
+        """Set `module.attr = value` where this function runs (its workers, or this process),
+        for tests that lower a limit; the returned function undoes it."""
+        if self.pool is not None:
+            return self.pool.patch(module, attr, value)
+        import importlib
+
+        target = importlib.import_module(module)
+        original = getattr(target, attr)
+        setattr(target, attr, value)
+        return lambda: setattr(target, attr, original)
 
 
 class FunctionRegistry:

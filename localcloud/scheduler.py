@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,27 +61,37 @@ class Scheduler:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def start(self, first_detail: dict[str, Any] | None = None) -> None:
-        """A thread per schedule; with `first_detail`, each runs once at once with that detail."""
+    def start(self, first_detail: dict[str, Any] | None = None, wait_seconds: float = 0.0) -> None:
+        """A thread per schedule; with `first_detail`, each runs once at once with that detail,
+        and this waits up to `wait_seconds` for those first runs to end."""
+        firsts: list[threading.Event] = []
         for schedule in self._schedules:
             interval = self._override or rate_seconds(schedule.expression)
+            first_done = threading.Event()
+            firsts.append(first_done)
             thread = threading.Thread(
                 target=self._loop,
-                args=(schedule, interval, first_detail),
+                args=(schedule, interval, first_detail, first_done),
                 daemon=True,
                 name=f"localcloud-schedule-{schedule.event_id}",
             )
             thread.start()
             self._threads.append(thread)
+        deadline = time.monotonic() + wait_seconds
+        for done in firsts if first_detail is not None else []:
+            done.wait(max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _loop(self, schedule: Schedule, interval: float, first_detail: dict[str, Any] | None) -> None:
+    def _loop(
+        self, schedule: Schedule, interval: float, first_detail: dict[str, Any] | None, first_done: threading.Event
+    ) -> None:
         if first_detail is not None:
             self._invoke(schedule, first_detail)
+        first_done.set()
         while not self._stop.wait(interval):
             self._invoke(schedule, None)
 

@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -202,23 +202,33 @@ def test_a_large_file_goes_in_parallel_parts_and_a_lost_part_is_sent_again(cloud
     assert sha256_url(item["download_url"]) == (sha256_file(big_file), BIG_SIZE)
 
 
-def lower_url_page_size(monkeypatch: pytest.MonkeyPatch, size: int = SMALL_PAGE) -> None:
-    """Answers carry at most `size` URLs from now on (the server's limit is 1000: paging past
-    it would take a file of over 16 GB). The API runs in this process, so its limit can be
-    lowered here."""
-    import mediabatch.uploads.plan as plan
+ApiPatch = Callable[[str, str, object], None]
 
-    monkeypatch.setattr(plan, "URLS_PER_RESPONSE", size)
+
+@pytest.fixture
+def api_patch(cloud: LocalCloud) -> Iterator[ApiPatch]:
+    """Sets `module.attribute` where the API function runs (its workers, or this process in
+    the inline mode) for one test; undone after it."""
+    undo: list[Callable[[], None]] = []
+    yield lambda module, attr, value: undo.append(cloud.function("ApiFunction").patch(module, attr, value))
+    for step in reversed(undo):
+        step()
+
+
+def lower_url_page_size(api_patch: ApiPatch, size: int = SMALL_PAGE) -> None:
+    """Answers carry at most `size` URLs from now on (the server's limit is 1000: paging past
+    it would take a file of over 16 GB). The limit is lowered where the API runs."""
+    api_patch("mediabatch.uploads.plan", "URLS_PER_RESPONSE", size)
 
 
 def test_url_pages_come_with_after_while_earlier_parts_are_still_being_sent(
-    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+    cloud: LocalCloud, big_file: Path, api_patch: ApiPatch
 ) -> None:
     """Init signs chunks 0-2, pages of 3 bring the rest. Chunk 0 is held back until every page
     has come: the pages start after the chunks the client already has, so chunks still being
     sent (more of them than a page holds) never take a page's room."""
     page = 3
-    lower_url_page_size(monkeypatch, page)
+    lower_url_page_size(api_patch, page)
     all_listed = threading.Event()
     held: list[bool] = []
 
@@ -248,7 +258,7 @@ def test_url_pages_come_with_after_while_earlier_parts_are_still_being_sent(
 
 
 def test_an_interrupted_upload_is_resumed_by_a_fresh_client_from_its_upload_id(
-    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+    cloud: LocalCloud, big_file: Path, api_patch: ApiPatch
 ) -> None:
     first = client_for(cloud)
     (session,) = first.init([big_file])
@@ -263,7 +273,7 @@ def test_an_interrupted_upload_is_resumed_by_a_fresh_client_from_its_upload_id(
 
     # The fresh client learns what is missing from POST /retry pages; with pages of 5 URLs the
     # 6 missing chunks take two, the second after the last chunk the first listed.
-    lower_url_page_size(monkeypatch)
+    lower_url_page_size(api_patch)
     hooked = HookedSession()
     seen: list[UploadProgress] = []
     with client_for(cloud, session=hooked, max_workers=4, urls_per_page=SMALL_PAGE) as fresh:
@@ -295,7 +305,7 @@ def put_part_unsigned_for_size(cloud: LocalCloud, presigned_url: str, body: byte
 
 
 def test_resume_pages_through_missing_and_wrong_sized_chunks_in_index_order(
-    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+    cloud: LocalCloud, big_file: Path, api_patch: ApiPatch
 ) -> None:
     """/retry lists failed (wrong-size) and missing chunks together in index order, so a cursor
     never passes over one: every chunk the upload lacks is sent exactly once."""
@@ -307,7 +317,7 @@ def test_resume_pages_through_missing_and_wrong_sized_chunks_in_index_order(
             put_part_unsigned_for_size(cloud, session.presigned_urls[index], b"x" * MiB)  # ... stored another way
         assert first.progress(session.upload_id).failed_chunks == (5, 6, 7)
 
-    lower_url_page_size(monkeypatch, 2)
+    lower_url_page_size(api_patch, 2)
     hooked = HookedSession()
     with client_for(cloud, session=hooked, max_workers=4, urls_per_page=2) as fresh:
         result = fresh.resume(session.upload_id, big_file)
@@ -320,13 +330,11 @@ def test_resume_pages_through_missing_and_wrong_sized_chunks_in_index_order(
 
 
 def test_resume_needs_only_the_upload_id_and_the_file_even_with_a_part_size_of_the_servers_choosing(
-    cloud: LocalCloud, big_file: Path, monkeypatch: pytest.MonkeyPatch
+    cloud: LocalCloud, big_file: Path, api_patch: ApiPatch
 ) -> None:
     """The client knows no part-size rule: it takes `chunkSize` from GET /progress. Here the
     server cuts the file into 24 MiB parts, which no rule of 16 MiB parts would give."""
-    import mediabatch.uploads.plan as plan
-
-    monkeypatch.setattr(plan, "DEFAULT_PART_BYTES", 24 * MiB)
+    api_patch("mediabatch.uploads.plan", "DEFAULT_PART_BYTES", 24 * MiB)
     with client_for(cloud) as first:
         (session,) = first.init([big_file])
         assert session.is_chunked and (session.chunk_size, session.total_chunks) == (24 * MiB, 7)

@@ -58,9 +58,10 @@ def test_a_second_invocation_logs_none_of_the_first_ones_keys(
     processing = cloud.function("MediaProcessingFunction")
     download = cloud.function("RunDownloadJobFunction")
 
-    processing.invoke({"step": "thumbnail", "tenant_id": "t-logs", "media_id": "m-1"})
-    download.invoke({"tenant_id": "t-logs", "batch_id": "b-1", "job_id": "job_b-1_0"})
-    download.invoke({"tenant_id": "t-logs", "batch_id": "b-2", "job_id": "job_b-2_0"})
+    # In this process (the domain is replaced here), whether or not the cloud runs workers.
+    processing.invoke_here({"step": "thumbnail", "tenant_id": "t-logs", "media_id": "m-1"})
+    download.invoke_here({"tenant_id": "t-logs", "batch_id": "b-1", "job_id": "job_b-1_0"})
+    download.invoke_here({"tenant_id": "t-logs", "batch_id": "b-2", "job_id": "job_b-2_0"})
     logging.getLogger(SERVICE).info("between invocations")
     monkeypatch.undo()
 

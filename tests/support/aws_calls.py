@@ -1,14 +1,19 @@
 """Which AWS calls each function of the template makes, and the IAM permission each needs.
 
 While the integration and e2e suites run, every botocore API call and presigned URL made
-inside a function invocation of the local cloud is attributed to that function (a context
-variable set around `LocalFunction.invoke`, carried into the threads the function starts)
-and turned into the (IAM action, resource ARN) pairs AWS would authorize it against."""
+inside a function invocation of the local cloud is attributed to that function and turned into
+the (IAM action, resource ARN) pairs AWS would authorize it against. Functions run in worker
+processes: each worker runs `install_in_worker` (a LOCALCLOUD_WORKER_HOOKS hook) and appends
+its calls, as JSON lines, to the file named by LOCALCLOUD_AWS_CALLS_FILE, which the test process
+reads at the end. In the inline mode a context variable set around `LocalFunction.invoke`
+(carried into the threads the function starts) attributes the calls made in this process."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextvars
+import json
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -18,6 +23,8 @@ from urllib.parse import urlparse
 
 CURRENT_FUNCTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_function", default=None)
 UNKNOWN = "*"  # a resource the call's parameters do not name
+CALLS_FILE_ENV = "LOCALCLOUD_AWS_CALLS_FILE"
+WORKER_HOOK = "tests.support.aws_calls:install_in_worker"
 
 
 @dataclass(frozen=True, order=True)
@@ -152,15 +159,18 @@ _BY_SERVICE: dict[str, Callable[[str, dict[str, Any], Where], list[Need]]] = {
 
 
 class CallRecorder:
-    """Installs the hooks (once per process) and collects the calls."""
+    """Installs the hooks (once per process) and collects the calls. In a worker,
+    `function` names the worker's function and `sink` writes each call to the shared file."""
 
-    def __init__(self, account: str) -> None:
+    def __init__(self, account: str, function: str | None = None, sink: Callable[[Call], None] | None = None) -> None:
         self.account = account
         self.calls: Counter[Call] = Counter()
         self._lock = threading.Lock()
+        self._function = function
+        self._sink = sink
 
     def record(self, client: Any, operation_model: Any, params: dict[str, Any], presigned: bool) -> None:
-        function = CURRENT_FUNCTION.get()
+        function = self._function or CURRENT_FUNCTION.get()
         if function is None:
             return  # the test itself, the local cloud's provisioning or its event pollers
         model = operation_model.service_model
@@ -170,23 +180,47 @@ class CallRecorder:
         call = Call(
             function, f"{prefix}.{op}" + (" (presigned)" if presigned else ""), needs_of(prefix, op, params, where)
         )
+        if self._sink is not None:
+            self._sink(call)
+            return
         with self._lock:
             self.calls[call] += 1
 
-    def install(self) -> None:
-        import botocore.client
+    def read_worker_calls(self, path: str) -> int:
+        """Add the calls workers wrote to `path`; how many lines were read."""
+        count = 0
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if not line.endswith("\n"):
+                        continue  # a worker killed mid-write
+                    function, operation, needs = json.loads(line)
+                    call = Call(function, operation, tuple(Need(a, r) for a, r in needs))
+                    self.calls[call] += 1
+                    count += 1
+        except FileNotFoundError:
+            return 0
+        return count
 
-        from localcloud.functions import LocalFunction
+    def install_emit_hook(self) -> None:
+        import botocore.client
 
         recorder = self
         emit = botocore.client.BaseClient._emit_api_params
-        invoke = LocalFunction.invoke
 
         def recording_emit(client: Any, api_params: Any, operation_model: Any, context: Any) -> Any:
             params = emit(client, api_params, operation_model, context)
             presigned = bool(context.get("is_presign_request")) if isinstance(context, dict) else False
             recorder.record(client, operation_model, params or api_params or {}, presigned)
             return params
+
+        botocore.client.BaseClient._emit_api_params = recording_emit
+
+    def install(self) -> None:
+        from localcloud.functions import LocalFunction
+
+        self.install_emit_hook()
+        invoke = LocalFunction.invoke
 
         def attributed_invoke(fn: LocalFunction, event: Any) -> Any:
             token = CURRENT_FUNCTION.set(fn.logical_id)
@@ -195,9 +229,25 @@ class CallRecorder:
             finally:
                 CURRENT_FUNCTION.reset(token)
 
-        botocore.client.BaseClient._emit_api_params = recording_emit
         LocalFunction.invoke = attributed_invoke  # type: ignore[method-assign,assignment]
         _carry_into_threads()
+
+
+def install_in_worker() -> None:
+    """In a worker of the local cloud: every call of this process is its function's."""
+    path = os.environ.get(CALLS_FILE_ENV)
+    if not path:
+        return
+    from localcloud.template import ACCOUNT_ID
+
+    function = json.loads(os.environ["LOCALCLOUD_FUNCTION"])["logical_id"]
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(call: Call) -> None:  # one write of one line: lines of workers never interleave
+        line = json.dumps([call.function, call.operation, [[n.action, n.resource] for n in call.needs]])
+        os.write(fd, (line + "\n").encode())
+
+    CallRecorder(ACCOUNT_ID, function, append).install_emit_hook()
 
 
 def _carry_into_threads() -> None:
