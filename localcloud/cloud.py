@@ -21,7 +21,6 @@ import boto3
 import requests
 from botocore.config import Config
 
-from localcloud import faults
 from localcloud.functions import FunctionRegistry, LocalFunction, patch_moto_lambda
 from localcloud.gateway import HttpApiGateway
 from localcloud.moto_fixes import cache_moto_module_list, route_step_functions_clients
@@ -217,10 +216,6 @@ class LocalCloud:
             {"MOTO_PORT": str(self.moto_port), "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
         )
         self._claim_data_dir()
-        # Tests' fault plans (localcloud/faults.py), followed by every process of this cloud.
-        os.environ["LOCALCLOUD_FAULTS_FILE"] = str(self.data_dir / "faults.json")
-        hooks = {h for h in os.environ.get("LOCALCLOUD_WORKER_HOOKS", "").split(",") if h}
-        os.environ["LOCALCLOUD_WORKER_HOOKS"] = ",".join(sorted(hooks | {"localcloud.faults:install_from_env"}))
         self._launch_parts()  # they start while moto starts and the template is read
         warming = threading.Thread(target=_warm_imports, daemon=True, name="localcloud-imports")
         warming.start()  # the slowest imports, while DynamoDB Local's JVM starts
@@ -386,7 +381,7 @@ class LocalCloud:
         }
         env.update(_LOCAL_ENV)
         hooks = [h for h in env.get("LOCALCLOUD_WORKER_HOOKS", "").split(",") if h]
-        if hasattr(faults, "install_from_env") and _FAULTS_HOOK not in hooks:
+        if _FAULTS_HOOK not in hooks:
             hooks.insert(0, _FAULTS_HOOK)  # the fault plan tests write reaches every worker
         if hooks:
             env["LOCALCLOUD_WORKER_HOOKS"] = ",".join(hooks)
