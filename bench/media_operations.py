@@ -8,10 +8,10 @@ baseline = 50 sequential calls of the single-item path in the same run: DELETE /
 speed-up = baseline seconds / batch seconds. Target (the issue): >= 5x.
 
 Two settings, both in this run. *Emulator*: as the local cloud answers, on the same machine:
-DynamoDB Local and SeaweedFS in child processes, EventBridge and SQS in moto in this very
-process (one GIL). The work they do per item (each object deleted or copied, each event routed)
-is the same in both arms; a batch saves the per-call and per-request costs (HTTP, signing,
-authentication), not that work.
+DynamoDB Local and SeaweedFS in child processes, EventBridge and SQS in moto in the cloud's
+process, the functions in worker processes of their own. The work they do per item (each object
+deleted or copied, each event routed) is the same in both arms; a batch saves the per-call and
+per-request costs (HTTP, signing, authentication), not that work.
 *Modelled AWS latency*: every AWS call made by the product's clients first waits CALL_LATENCY_S
 (a sleep that holds no CPU), as a call to DynamoDB or S3 in the region waits on the network;
 a batch pays a handful of such waits in a row, the loop five to seven per item. The target is
@@ -48,20 +48,29 @@ ITEMS = 50
 FILE_BYTES = 256 * 1024
 TARGET_RATIO = 5.0
 CALL_LATENCY_S = 0.010  # a modelled round trip to DynamoDB / S3 / EventBridge in the same region
-_latency = {"seconds": 0.0}
 
 
-def _wait_like_the_network(**_: object) -> None:
-    if _latency["seconds"]:
-        time.sleep(_latency["seconds"])
+def _model_call_latency(seconds: float) -> None:
+    """Every request of the product's own clients (in whichever worker process makes it) waits
+    `seconds` first: a `latency` rule of the local cloud's shared fault plan (localcloud/faults.py)."""
+    from localcloud import faults
 
-
-def _model_call_latency() -> None:
-    """Every request of the product's shared clients (the API function's) waits first."""
-    from mediabatch import container
-
-    for service in ("dynamodb", "s3", "events"):
-        container.aws(service).meta.events.register("before-send", _wait_like_the_network)
+    if not seconds:
+        faults.clear()
+        return
+    faults.set_plan(
+        [
+            {
+                "name": f"latency-{service}",
+                "kind": "latency",
+                "service": service,
+                "seconds": seconds,
+                "app_only": True,
+                "rate": 1.0,
+            }
+            for service in ("dynamodb", "s3", "events")
+        ]
+    )
 
 
 def _seed(n: int) -> list[str]:
@@ -109,13 +118,13 @@ def _seed(n: int) -> list[str]:
 
 
 def _timed(call: Callable[[], list[int]], expected: int, latency: float) -> float:
-    _latency["seconds"] = latency
+    _model_call_latency(latency)
     try:
         started = time.monotonic()
         statuses = call()
         elapsed = time.monotonic() - started
     finally:
-        _latency["seconds"] = 0.0
+        _model_call_latency(0.0)
     if statuses != [expected] * ITEMS:
         raise BenchError(f"expected {ITEMS} x {expected}, got {sorted(set(statuses))}")
     return elapsed
@@ -150,7 +159,6 @@ def _one_round(api: Api, latency: float) -> dict[str, float]:
 def run(quick: bool = False) -> BenchResult:
     rounds = 1 if quick else 3
     api = Api(cloud().base_url, API_KEY)
-    _model_call_latency()
     reset = TableReset()
     runs: dict[str, list[float]] = {}
     for round_ in range(rounds):

@@ -28,7 +28,9 @@ ProvisionedThroughputExceededException, S3 SlowDown 503, others ThrottlingExcept
 ``server_error`` (500 InternalServerError / S3 InternalError), ``timeout`` (botocore's
 ReadTimeoutError; with ``after_send`` the request reaches the service first, as when the
 answer is lost), ``transaction_conflict`` (TransactionCanceledException, every reason
-TransactionConflict), ``connection_reset`` (ConnectionClosedError, e.g. mid-part).
+TransactionConflict), ``connection_reset`` (ConnectionClosedError, e.g. mid-part), and
+``latency`` (not a fault: the request waits ``seconds`` first, as it would on the network;
+benchmarks model AWS round trips with it; neither logged nor counted).
 
 Every fault, and every re-send of a request that met one (botocore's retry or the product's
 own), is appended to ``<plan>.log`` (one JSON line each); ``stats()`` counts them per rule.
@@ -44,6 +46,7 @@ import os
 import random
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -343,6 +346,9 @@ def install_from_env() -> None:
             _log(met, "retry", service, operation)
         rule = _choose(service, operation, user_agent)
         if rule is None:
+            return original_send(self, request)
+        if rule["kind"] == "latency":
+            time.sleep(float(rule.get("seconds", 0.0)))
             return original_send(self, request)
         name = str(rule.get("name", rule["kind"]))
         with _lock:

@@ -63,3 +63,28 @@ def test_a_counted_fault_is_consumed_once_over_all_processes(plan_file: Path) ->
 def test_no_plan_file_means_no_faults(plan_file: Path) -> None:
     assert not plan_file.exists()
     assert run_worker() == "EndpointConnectionError"
+
+
+def test_a_latency_rule_waits_then_sends_the_request_and_is_not_a_fault(
+    plan_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the media_operations benchmark models AWS's round trips with: the request still goes
+    to the network (here a closed port), after a wait of the rule's seconds, and nothing is logged."""
+    import boto3
+    from botocore.config import Config
+
+    waits: list[float] = []
+    monkeypatch.setattr(faults.time, "sleep", waits.append)
+    faults.set_plan([{"name": "rtt", "kind": "latency", "service": "dynamodb", "seconds": 0.01, "rate": 1.0}])
+    ddb = boto3.client(
+        "dynamodb",
+        endpoint_url="http://127.0.0.1:9",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=2),
+    )
+    with pytest.raises(Exception, match="Could not connect"):
+        ddb.list_tables()
+    assert waits == [0.01]
+    assert faults.stats() == {}
