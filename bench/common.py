@@ -143,8 +143,13 @@ def cloud() -> Any:
     serving template.yaml on 127.0.0.1 with downloads from 127.0.0.1 allowed."""
     global _cloud
     if _cloud is None:
+        from bench.tracing import TRACE_FILE_ENV, WORKER_HOOK
         from localcloud import LocalCloud
 
+        # The functions' workers trace their calls for bench/tracing.py (only while it listens).
+        os.environ[TRACE_FILE_ENV] = str(work_dir("trace") / "spans.jsonl")
+        hooks = [h for h in os.environ.get("LOCALCLOUD_WORKER_HOOKS", "").split(",") if h]
+        os.environ["LOCALCLOUD_WORKER_HOOKS"] = ",".join([*hooks, WORKER_HOOK] if WORKER_HOOK not in hooks else hooks)
         _cloud = LocalCloud(
             port=0,
             parameter_overrides={"UrlAllowlist": "127.0.0.1", "LogLevel": "ERROR"},
@@ -332,3 +337,25 @@ class TableReset:
     @staticmethod
     def items() -> int:
         return len(_table_scan(projection=True))
+
+
+def cloud_cpu_seconds() -> float:
+    """CPU seconds used so far by the local cloud's Python side: this process (gateway, moto,
+    Step Functions) and its functions' worker processes; not the parts (DynamoDB Local,
+    SeaweedFS), which are processes of their own. Workers that ended since are not counted."""
+    from localcloud.workers import _descendants
+
+    parts = {pid for part in cloud().parts.values() for pid in part.pids()}
+    parts |= {child for pid in parts for child in _descendants(pid)}
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = time.process_time()
+    for pid in _descendants(os.getpid()):
+        if pid in parts:
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
