@@ -44,9 +44,18 @@ from bench.common import (
     size_label,
     work_dir,
 )
+from bench.fingerprint import LOCAL_CLOUD
 
 NAME = "local_cloud_workers"
-MEASURES = ("localcloud/**", "bench/local_cloud_workers.py")
+# What the load runs through: the local cloud, the API function (GET a batch) and the batch
+# download it polls (the domain and its adapters).
+MEASURES = (
+    *LOCAL_CLOUD,
+    "functions/api/**/*.py",
+    "layers/shared/mediabatch/downloads/**",
+    "layers/shared/mediabatch/adapters/**",
+    "bench/local_cloud_workers.py",
+)
 TITLE = "Local cloud: functions in worker processes vs one process"
 KEY = "bench-key-0123456789"
 FILES = 20

@@ -46,10 +46,11 @@ class FileUpload {
     this.base = 0; // bytes storage already had (resume)
     this.retried = 0;
     this.partsDone = 0; // parts stored by this page
+    this.note = ""; // what the progress line keeps saying while parts go (a resume)
   }
 
   get bytes() { let n = this.base; for (const v of this.loaded.values()) n += v; return n; }
-  tell(state, message = "") { this.report({ state, bytes: this.bytes, total: this.file.size, message, retried: this.retried, partsDone: this.partsDone }); }
+  tell(state, message = this.note) { this.report({ state, bytes: this.bytes, total: this.file.size, message, retried: this.retried, partsDone: this.partsDone }); }
 
   chunk(index) {
     const { isChunked, chunkSize } = this.session;
@@ -131,7 +132,8 @@ class FileUpload {
     }
     const lacking = missing.reduce((n, i) => n + this.chunk(i).size, 0);
     this.base = this.file.size - lacking;
-    this.tell("uploading", `resuming: ${missing.length} part(s) to send`);
+    this.note = `resuming: ${missing.length} part(s) to send`;
+    this.tell("uploading");
     await this.sendAll(missing);
     return this.complete();
   }
