@@ -227,6 +227,7 @@ class WorkerPool:
         self.spec = spec
         self._spawn = spawn
         self._idle: list[Worker] = []
+        self._busy: set[Worker] = set()  # running an invocation
         self._count = 0
         self._cond = threading.Condition()
         self._patches: dict[tuple[str, str], Any] = {}
@@ -245,6 +246,8 @@ class WorkerPool:
         """The handler's result, or FunctionError with Lambda's payload."""
         request_id = str(uuid.uuid4())
         worker = self._acquire()
+        with self._cond:
+            self._busy.add(worker)
         healthy = False
         try:
             if worker.patch_generation != self._generation:
@@ -252,6 +255,8 @@ class WorkerPool:
             answer = worker.call(event, request_id)
             healthy = True
         finally:
+            with self._cond:
+                self._busy.discard(worker)
             self._release(worker, healthy)
         if "error" in answer:
             raise FunctionError(answer["error"], (answer.get("attrs") or {}).get("code"))
@@ -398,13 +403,17 @@ class WorkerPool:
             return [[m, a, v] for (m, a), v in self._patches.items()]
 
     def close(self) -> None:
+        """End every worker, busy ones too: a cloud that stops does not wait for a long download
+        (its invocation answers Runtime.ExitError, as when Lambda's environment goes away)."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
+            busy = list(self._busy)
             self._count -= len(idle)
             self._cond.notify_all()
-        for worker in idle:
-            worker.kill()
+        for worker in [*idle, *busy]:
+            with contextlib.suppress(OSError):
+                worker.kill()
 
 
 class WorkerPools:

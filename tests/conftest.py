@@ -12,11 +12,13 @@ import pytest
 import requests
 
 from localcloud import LocalCloud
+from tests.support.guarded_cloud import guarded_cloud
 from tests.support.iam_session import (  # noqa: F401 - pytest hooks: AWS calls checked against IAM
     pytest_configure,
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+from tests.support.localcloud_process import LocalCloudProcess
 from tests.support.media import MediaSet, make_media
 from tests.support.media_server import MediaServer
 from tests.support.webhook_receiver import WebhookReceiver
@@ -81,6 +83,15 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     local.start()
     yield local
     local.stop()
+
+
+@pytest.fixture(scope="session")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    """The cloud of small quotas and an admin token (tests/support/guarded_cloud.py), started
+    once for the suites of rate limits and key management; each of their tests makes its own
+    tenants, so they share it."""
+    with guarded_cloud(tmp_path_factory.mktemp("guarded-cloud")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -6,22 +6,20 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
 
 from mediabatch_client.cli import main
-from tests.support.guarded_cloud import ADMIN_TOKEN, guarded_cloud
+from tests.support.guarded_cloud import ADMIN_TOKEN
 from tests.support.localcloud_process import LocalCloudProcess
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    with guarded_cloud(tmp_path_factory.mktemp("guarded-cloud")) as started:
-        yield started
+def cloud(guarded: LocalCloudProcess) -> LocalCloudProcess:
+    return guarded
 
 
 def admin(

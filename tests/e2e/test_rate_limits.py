@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -17,7 +16,6 @@ from tests.support.guarded_cloud import (
     CREATE_LIMIT,
     CREATE_WINDOW_SECONDS,
     MAX_RUNNING_JOBS,
-    guarded_cloud,
 )
 from tests.support.localcloud_process import LocalCloudProcess
 from tests.support.media_server import MediaServer
@@ -27,9 +25,8 @@ DELETE_BATCH = "/api/v0/media/batch/delete"
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    with guarded_cloud(tmp_path_factory.mktemp("guarded-cloud")) as started:
-        yield started
+def cloud(guarded: LocalCloudProcess) -> LocalCloudProcess:
+    return guarded
 
 
 def new_tenant_key(cloud: LocalCloudProcess) -> str:

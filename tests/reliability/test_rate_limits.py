@@ -9,23 +9,21 @@ import math
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from tests.reliability.figures import record
-from tests.support.guarded_cloud import ADMIN_TOKEN, CREATE_LIMIT, CREATE_WINDOW_SECONDS, guarded_cloud
+from tests.support.guarded_cloud import ADMIN_TOKEN, CREATE_LIMIT, CREATE_WINDOW_SECONDS
 from tests.support.localcloud_process import LocalCloudProcess
 
 BURST = 2 * CREATE_LIMIT
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
-    with guarded_cloud(tmp_path_factory.mktemp("guarded-cloud")) as started:
-        yield started
+def cloud(guarded: LocalCloudProcess) -> LocalCloudProcess:
+    return guarded
 
 
 def tenant_key(cloud: LocalCloudProcess) -> str:
