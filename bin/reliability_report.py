@@ -182,7 +182,12 @@ def load_section(figures: dict[str, Any] | None) -> list[str]:
         f"{figures['creates_per_second']:g}/s in all; the {figures['batches_created']} batches they made all "
         f"finished ({figures['batches_unfinished']} unfinished). Statuses: "
         + ", ".join(f"{s}x{n}" for s, n in figures["statuses"].items())
-        + ". The local API answered one request at a time when this was measured: latency is mostly queueing.",
+        + (
+            ". The functions ran in worker processes (the local cloud's default: the API serves as many requests "
+            "at once as it has workers, on 2 cores here)."
+            if figures.get("workers") == "process"
+            else ". The local API answered one request at a time when this was measured: latency is mostly queueing."
+        ),
         "",
         "| request | count | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",

@@ -187,6 +187,7 @@ def test_200_clients_get_no_server_error_and_no_transport_error(
     unfinished = unfinished_after(load_api, tally.batch_ids, timeout=120)
     figures["batches_created"] = len(tally.batch_ids)
     figures["batches_unfinished"] = len(unfinished)
+    figures["workers"] = cloud.workers
     record("load", figures)
 
     assert tally.server_errors == [], tally.server_errors[:10]
