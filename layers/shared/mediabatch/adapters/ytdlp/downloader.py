@@ -88,10 +88,39 @@ def install_connect_guard(policy: UrlPolicy) -> None:
             module.create_connection = _guarded_create_connection
 
 
+# ------------------------------------------------------------------------- registries
+_registry_lock = threading.Lock()
+_registry_ready = False
+
+
+def prepare_registries() -> None:
+    """Fill yt-dlp's process-wide extractor registry once, with plugins off, before any
+    YoutubeDL is built. Each YoutubeDL otherwise loads plugins on first use by *replacing* the
+    registry with a copy of it: a second thread doing that while the first is still filling it
+    leaves the process with a partial registry for good (no Generic extractor: every direct URL
+    then fails with "No suitable extractor found"). Plugins are code from the user's folders,
+    which a locked-down server does not run anyway."""
+    global _registry_ready
+    with _registry_lock:
+        if _registry_ready:
+            return
+        from yt_dlp import globals as ytdlp_globals
+        from yt_dlp.extractor import import_extractors
+
+        ytdlp_globals.plugin_dirs.value = []
+        import_extractors()
+        ytdlp_globals.all_plugins_loaded.value = True
+        _registry_ready = True
+
+
 class _GuardedYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]
     """yt-dlp restricted to its urllib request handler: the only one whose every connection
     (redirect hops included) goes through the guarded `create_connection`. Its `requests`
     handler opens ordinary connections through urllib3's own code, which the guard never sees."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        prepare_registries()
+        super().__init__(params)
 
     def build_request_director(self, handlers: Any, preferences: Any = None) -> Any:
         urllib_only = [h for h in handlers if getattr(h, "RH_KEY", "") == "Urllib"]
