@@ -45,3 +45,22 @@ def test_building_a_guarded_youtubedl_leaves_nothing_that_can_swap_the_registry(
         """
     )
     assert out == "True True []"
+
+
+def test_the_kept_extractor_list_is_the_one_yt_dlp_builds_itself() -> None:
+    """The guarded YoutubeDL reuses one default extractor list (it saves ~45 ms of CPU a job):
+    the same extractors, in the same order (the first suitable one wins), as a plain YoutubeDL."""
+    out = run_fresh(
+        """
+        import yt_dlp
+        from mediabatch.adapters.ytdlp.downloader import _GuardedYoutubeDL
+
+        kept = list(_GuardedYoutubeDL({"quiet": True})._ies)
+        plain = list(yt_dlp.YoutubeDL({"quiet": True})._ies)
+        print(kept == plain, len(kept), kept[-1])
+        """
+    )
+    same, count, last = out.split()
+    assert same == "True"
+    assert int(count) > 1000
+    assert last == "Generic"
