@@ -140,6 +140,7 @@ def test_a_failed_download_records_its_message_and_stores_nothing(world: World) 
                 "url": URL_1,
                 "status": "failed",
                 "error": "HTTP Error 404: Not Found",
+                "error_code": "download_failed",  # a bare message's code; the job's own code
             },
         )
     ]
@@ -199,6 +200,19 @@ def test_stop_on_error_stops_the_batch_at_the_first_failure(world: World) -> Non
     assert ended.status is BatchStatus.FAILED
     assert ended.error == "1 of 2 jobs failed; stopped on the first error (stop_on_error)"
     assert world.events.types() == ["job.failed", "job.cancelled", "batch.failed"]
+    # Each job event carries the code the job has in the API, for receivers that branch on it.
+    codes = [detail.get("error_code", "absent") for _, detail in world.events.events[:2]]
+    assert codes == ["download_failed", "not_started"]
+    assert [stored_job(world, batch, i).error_code for i in (0, 1)] == codes
+
+
+def test_a_completed_jobs_event_says_it_has_no_error_code(world: World) -> None:
+    batch = world.create(URL_1)
+
+    world.runner().run(TENANT, batch.batch_id, job_id(batch), plenty)
+
+    kind, detail = world.events.events[0]
+    assert kind == "job.completed" and (detail["error"], detail["error_code"]) == (None, None)
 
 
 # --------------------------------------------------------------------------- cancel

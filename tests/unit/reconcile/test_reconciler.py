@@ -95,6 +95,10 @@ def test_jobs_left_running_by_an_ended_execution_fail_and_the_batch_ends_once(wo
 
     assert world.reconciler.run().failed == [batch.batch_id]
     assert world.store.job(second).status is JobStatus.FAILED and world.store.job(second).error == INTERRUPTED
+    # A lost run is a crash of the download, for programs as for the job's record.
+    assert world.store.job(second).error_code == "crashed"
+    failed_events = [d for t, d in world.events.events if t == "job.failed"]
+    assert [d["error_code"] for d in failed_events] == ["crashed", "internal"]
     assert world.store.job(third).status is JobStatus.FAILED
     ended = world.store.batch(batch)
     assert ended.status.is_terminal and (ended.completed_jobs, ended.failed_jobs) == (1, 2)

@@ -8,7 +8,11 @@ from typing import Any
 from mediabatch.downloads.models import BatchRecord, JobRecord, JobStatus
 
 
-def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> dict[str, Any]:
+def job_event_detail(
+    job: JobRecord, status: JobStatus, error: str | None, error_code: str | None = None
+) -> dict[str, Any]:
+    """`error_code` is the job's stable failure code (the same as on the job in the API), or
+    None when the job did not fail."""
     return {
         "tenant_id": job.tenant_id,
         "batch_id": job.batch_id,
@@ -16,6 +20,7 @@ def job_event_detail(job: JobRecord, status: JobStatus, error: str | None) -> di
         "url": job.url,
         "status": status.value,
         "error": error,
+        "error_code": error_code,
     }
 
 

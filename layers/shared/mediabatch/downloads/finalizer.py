@@ -50,8 +50,8 @@ class BatchFinalizer:
         self.announce_batch(ended)
         return status
 
-    def announce_job(self, job: JobRecord, status: JobStatus, error: str | None) -> None:
-        self._events.publish(f"job.{status.value}", job_event_detail(job, status, error))
+    def announce_job(self, job: JobRecord, status: JobStatus, error: str | None, error_code: str | None = None) -> None:
+        self._events.publish(f"job.{status.value}", job_event_detail(job, status, error, error_code))
 
     def announce_batch(self, batch: BatchRecord) -> None:
         """Publish batch.*, then record that it was published. A crash in between means one more
@@ -72,5 +72,5 @@ class BatchFinalizer:
             if job.status is JobStatus.QUEUED and self._store.finish_job(
                 job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=reason, error_code=FailureCode.INTERNAL.value
             ):
-                self.announce_job(job, JobStatus.FAILED, reason)
+                self.announce_job(job, JobStatus.FAILED, reason, FailureCode.INTERNAL.value)
         return self.finalize_if_done(tenant_id, batch_id, repair=True)

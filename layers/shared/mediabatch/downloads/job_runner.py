@@ -85,7 +85,7 @@ class DownloadJobRunner:
         outcome = self._store.start_job(job)
         if outcome is not StartOutcome.STARTED:
             if outcome is StartOutcome.CANCELLED:
-                self._finalizer.announce_job(job, JobStatus.CANCELLED, NOT_STARTED)
+                self._finalizer.announce_job(job, JobStatus.CANCELLED, NOT_STARTED, FailureCode.NOT_STARTED.value)
             self._finalizer.finalize_if_done(tenant_id, batch_id)
             return JobRun(job_id, outcome.value)
         transfer = JobFileTransfer(self._keys, self._storage, batch, job)
@@ -108,7 +108,7 @@ class DownloadJobRunner:
             job, JobStatus.FAILED, error=message, error_code=code
         ) or self._store.finish_job(job, JobStatus.FAILED, from_status=JobStatus.QUEUED, error=message, error_code=code)
         if recorded:
-            self._finalizer.announce_job(job, JobStatus.FAILED, message)
+            self._finalizer.announce_job(job, JobStatus.FAILED, message, code)
         self._finalizer.finalize_if_done(tenant_id, batch_id)
         return JobRun(job_id, "failed" if recorded else "already_finished", message)
 
@@ -161,7 +161,7 @@ class DownloadJobRunner:
             file_info=stored.file_info if stored else None,
             media=stored.media if stored else None,
         ):
-            self._finalizer.announce_job(job, attempt.status, attempt.error)
+            self._finalizer.announce_job(job, attempt.status, attempt.error, failure.code.value if failure else None)
         elif attempt.status is JobStatus.COMPLETED:
             # Someone else ended this job meanwhile (the crash recorder after a Step Functions
             # timeout): its outcome stands, so the file it does not list must not stay behind.

@@ -154,7 +154,9 @@ class BatchDownloadService:
                     error="cancelled before it started",
                     error_code=FailureCode.CANCELLED.value,
                 ):
-                    self._finalizer.announce_job(job, JobStatus.CANCELLED, "cancelled before it started")
+                    self._finalizer.announce_job(
+                        job, JobStatus.CANCELLED, "cancelled before it started", FailureCode.CANCELLED.value
+                    )
                 else:
                     self._store.request_cancel(job)  # conditional on `running`: a no-op otherwise
             self._finalizer.announce_pending(tenant_id, batch_id)

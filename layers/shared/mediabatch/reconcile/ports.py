@@ -25,7 +25,13 @@ class StalledJobs(Protocol):
         ...
 
     def finish_job(
-        self, job: JobRecord, status: JobStatus, *, from_status: JobStatus = JobStatus.RUNNING, error: str | None = None
+        self,
+        job: JobRecord,
+        status: JobStatus,
+        *,
+        from_status: JobStatus = JobStatus.RUNNING,
+        error: str | None = None,
+        error_code: str | None = None,
     ) -> bool: ...
 
 
@@ -44,6 +50,8 @@ class Finalizer(Protocol):
 
     def announce_pending(self, tenant_id: str, batch_id: str) -> None: ...
 
-    def announce_job(self, job: JobRecord, status: JobStatus, error: str | None) -> None: ...
+    def announce_job(
+        self, job: JobRecord, status: JobStatus, error: str | None, error_code: str | None = None
+    ) -> None: ...
 
     def abandon(self, tenant_id: str, batch_id: str, reason: str) -> object: ...

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from mediabatch.downloads.failures import FailureCode
 from mediabatch.downloads.models import BatchRecord, JobRecord, JobStatus
 from mediabatch.reconcile.models import ReconcileReport, RunState
 from mediabatch.reconcile.ports import Finalizer, OpenBatches, StalledJobs, WorkflowRuns
@@ -86,7 +87,9 @@ class Reconciler:
 
     def _fail_stalled(self, batch: BatchRecord, jobs: list[JobRecord], report: ReconcileReport) -> None:
         for job in jobs:
-            if job.status is JobStatus.RUNNING and self._jobs.finish_job(job, JobStatus.FAILED, error=INTERRUPTED):
-                self._finalizer.announce_job(job, JobStatus.FAILED, INTERRUPTED)
+            if job.status is JobStatus.RUNNING and self._jobs.finish_job(
+                job, JobStatus.FAILED, error=INTERRUPTED, error_code=FailureCode.CRASHED.value
+            ):
+                self._finalizer.announce_job(job, JobStatus.FAILED, INTERRUPTED, FailureCode.CRASHED.value)
         self._finalizer.abandon(batch.tenant_id, batch.batch_id, INTERRUPTED)
         report.failed.append(batch.batch_id)
