@@ -6,9 +6,12 @@ elsewhere (a log) rich prints the last state once."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -28,7 +31,9 @@ from mediabatch_client.resources.batches import Batch, Job
 from mediabatch_client.resources.documents import DocumentJobStatus
 from mediabatch_client.resources.shows import EpisodeJob, ShowBatch
 
-__all__ = ["UploadView", "batch_summary", "batch_view", "document_view", "show_summary", "show_view"]
+__all__ = ["UploadView", "batch_summary", "batch_view", "document_view", "follow", "show_summary", "show_view"]
+
+T = TypeVar("T")
 
 _STYLE = {
     "completed": "green",
@@ -193,3 +198,22 @@ class UploadView:
             label = f"{update.filename} [green]done" if update.completed else update.filename
             self.progress.update(task, completed=update.bytes_done, description=label)
             self.progress.update(self._overall, completed=sum(self._done.values()), description=self._files_done())
+
+
+def follow(
+    console: Console | None,
+    wait: Callable[[], T],
+    watch: Callable[[], Iterable[T]],
+    view: Callable[[T], RenderableType],
+) -> T:
+    """The last state of something being polled until it ends: drawn live on `console` with
+    `view` as each state comes (`watch`), or, with no console (--json, --quiet), waited for
+    quietly (`wait`). Ctrl-C reaches the caller."""
+    if console is None:
+        return wait()
+    last: T | None = None
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        for last in watch():
+            live.update(view(last), refresh=True)
+    assert last is not None
+    return last

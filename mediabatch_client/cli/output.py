@@ -4,6 +4,7 @@ errors on stderr (`error: <code>: <message>`), and the exit status each outcome 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -85,6 +86,16 @@ class Output:
     def data(self, value: Any) -> None:
         """`value` as JSON on stdout (models as the API sent them)."""
         self.line(json.dumps(_plain(value), indent=2, ensure_ascii=False))
+
+    def listing(self, value: Any, lines: Iterable[str]) -> int:
+        """A list command's answer: `value` as JSON with --json, else one line per row (`lines`
+        is only read then)."""
+        if self.json:
+            self.data(value)
+        else:
+            for text in lines:
+                self.line(text)
+        return EXIT_OK
 
     def note(self, text: str) -> None:
         """A message for people, on stderr."""

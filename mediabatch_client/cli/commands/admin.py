@@ -80,12 +80,7 @@ def run_issue(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_list(args: argparse.Namespace, ctx: Context) -> int:
     keys = client(args, ctx).list_keys(args.tenant_id)
-    if ctx.out.json:
-        ctx.out.data(keys)
-        return EXIT_OK
-    for key in keys.keys:
-        ctx.out.line(line_of(key))
-    return EXIT_OK
+    return ctx.out.listing(keys, (line_of(key) for key in keys.keys))
 
 
 def run_revoke(args: argparse.Namespace, ctx: Context) -> int:

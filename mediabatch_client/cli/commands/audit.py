@@ -7,7 +7,7 @@ from itertools import islice
 
 from mediabatch_client.cli.commands._args import DefaultsFormatter, Subparsers, positive_int
 from mediabatch_client.cli.context import Context
-from mediabatch_client.cli.output import EXIT_OK
+from mediabatch_client.resources.audit import AuditEntry
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -33,12 +33,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             args.limit,
         )
     )
-    if ctx.out.json:
-        ctx.out.data({"entries": entries})
-        return EXIT_OK
-    for e in entries:
-        extra = " ".join(f"{k}={v}" for k, v in sorted(e.details.items()))
-        ctx.out.line(
-            f"{e.time}\t{e.action}\t{e.target}\t{e.result}\t{e.actor_key_id}" + (f"\t{extra}" if extra else "")
-        )
-    return EXIT_OK
+    return ctx.out.listing({"entries": entries}, map(_line, entries))
+
+
+def _line(e: AuditEntry) -> str:
+    extra = " ".join(f"{k}={v}" for k, v in sorted(e.details.items()))
+    return f"{e.time}\t{e.action}\t{e.target}\t{e.result}\t{e.actor_key_id}" + (f"\t{extra}" if extra else "")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from rich.live import Live
-
 from mediabatch_client.cli.commands._args import DefaultsFormatter, Subparsers, positive_int
 from mediabatch_client.cli.context import Context
-from mediabatch_client.cli.live import batch_summary, batch_view
+from mediabatch_client.cli.live import batch_summary, batch_view, follow
 from mediabatch_client.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from mediabatch_client.resources.batches import Batch, Job
+from mediabatch_client.resources.batches import Batch, BatchListEntry, Job
 
 STATUSES = ["queued", "running", "completed", "failed", "cancelled"]
 
@@ -72,18 +70,16 @@ def watch_batch(ctx: Context, batch_id: str, interval: float) -> int:
     """Poll until the batch ends, drawing it live; then its summary on stdout. Ctrl-C stops
     watching only (the batch goes on)."""
     batches = ctx.client.batches
-    last: Batch | None = None
     try:
-        if not ctx.out.live:
-            last = batches.wait(batch_id, interval=interval)
-        else:
-            with Live(console=ctx.out.console, refresh_per_second=4, transient=False) as live:
-                for last in batches.watch(batch_id, interval=interval):
-                    live.update(batch_view(last), refresh=True)
+        last = follow(
+            ctx.out.console if ctx.out.live else None,
+            lambda: batches.wait(batch_id, interval=interval),
+            lambda: batches.watch(batch_id, interval=interval),
+            batch_view,
+        )
     except KeyboardInterrupt:
         ctx.out.note(f"stopped watching; the batch goes on. Again: mediabatch batch watch {batch_id}")
         return EXIT_INTERRUPTED
-    assert last is not None
     if ctx.out.json:
         ctx.out.data(last)
     else:
@@ -105,13 +101,12 @@ def list_batches(args: argparse.Namespace, ctx: Context) -> int:
         entries.append(entry)
         if args.limit is not None and len(entries) >= args.limit:
             break
-    if ctx.out.json:
-        ctx.out.data(entries)
-        return EXIT_OK
-    for e in entries:
-        done = f"{e.completed_jobs}/{e.total_jobs} completed, {e.failed_jobs} failed"
-        ctx.out.line(f"{e.batch_id}\t{e.status}\t{done}\t{e.created_at}" + (f"\t{e.show_url}" if e.show_url else ""))
-    return EXIT_OK
+    return ctx.out.listing(entries, map(_entry_line, entries))
+
+
+def _entry_line(e: BatchListEntry) -> str:
+    done = f"{e.completed_jobs}/{e.total_jobs} completed, {e.failed_jobs} failed"
+    return f"{e.batch_id}\t{e.status}\t{done}\t{e.created_at}" + (f"\t{e.show_url}" if e.show_url else "")
 
 
 def retry(args: argparse.Namespace, ctx: Context) -> int:

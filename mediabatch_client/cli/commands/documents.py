@@ -7,14 +7,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.live import Live
-
 from mediabatch_client.cli.commands._args import DefaultsFormatter, Subparsers, positive_int
 from mediabatch_client.cli.config import UsageError
 from mediabatch_client.cli.context import Context
-from mediabatch_client.cli.live import document_view
+from mediabatch_client.cli.live import document_view, follow
 from mediabatch_client.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from mediabatch_client.resources.documents import DocumentJobStatus
+from mediabatch_client.resources.documents import DocumentJobStatus, SearchResult
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -98,42 +96,33 @@ def watch_job(ctx: Context, job_id: str, interval: float) -> int:
     """Poll the job until it ends, drawing each file's step and percentage live; then each
     file's outcome. Ctrl-C stops watching only (the job goes on)."""
     documents = ctx.client.documents
-    last: DocumentJobStatus | None = None
     try:
-        if not ctx.out.live:
-            last = documents.wait(job_id, interval=interval)
-        else:
-            with Live(console=ctx.out.console, refresh_per_second=4, transient=False) as live:
-                for last in documents.watch(job_id, interval=interval):
-                    live.update(document_view(last), refresh=True)
+        last = follow(
+            ctx.out.console if ctx.out.live else None,
+            lambda: documents.wait(job_id, interval=interval),
+            lambda: documents.watch(job_id, interval=interval),
+            document_view,
+        )
     except KeyboardInterrupt:
         ctx.out.note(f"stopped watching; the job goes on. Again: mediabatch embed-status {job_id}")
         return EXIT_INTERRUPTED
-    assert last is not None
     _print_job(ctx, last)
     return outcome(last)
 
 
 def run_search(args: argparse.Namespace, ctx: Context) -> int:
     results = ctx.client.documents.search(args.collection, args.query, n_results=args.results)
-    if ctx.out.json:
-        ctx.out.data(results)
-        return EXIT_OK
-    for r in results:
-        where = f"slide {r.slide_number}" if r.slide_number is not None else f"page {r.page_number}"
-        text = " ".join(r.text.split())
-        ctx.out.line(f"{r.distance:.3f}\t{r.document_name}\t{where}\t{text[:120]}")
-    return EXIT_OK
+    return ctx.out.listing(results, map(_hit_line, results))
+
+
+def _hit_line(r: SearchResult) -> str:
+    where = f"slide {r.slide_number}" if r.slide_number is not None else f"page {r.page_number}"
+    return f"{r.distance:.3f}\t{r.document_name}\t{where}\t{' '.join(r.text.split())[:120]}"
 
 
 def run_ls(args: argparse.Namespace, ctx: Context) -> int:
     collections = ctx.client.documents.collections()
-    if ctx.out.json:
-        ctx.out.data(collections)
-        return EXIT_OK
-    for c in collections:
-        ctx.out.line(f"{c.name}\t{c.chunks} chunk(s)")
-    return EXIT_OK
+    return ctx.out.listing(collections, (f"{c.name}\t{c.chunks} chunk(s)" for c in collections))
 
 
 def run_rm(args: argparse.Namespace, ctx: Context) -> int:

@@ -60,12 +60,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_ls(args: argparse.Namespace, ctx: Context) -> int:
     subs = ctx.client.webhooks.list()
-    if ctx.out.json:
-        ctx.out.data(subs)
-        return EXIT_OK
-    for s in subs:
-        ctx.out.line(f"{s.id}\t{s.url}\t{','.join(s.events)}\t{s.created_at}")
-    return EXIT_OK
+    return ctx.out.listing(subs, (f"{s.id}\t{s.url}\t{','.join(s.events)}\t{s.created_at}" for s in subs))
 
 
 def run_add(args: argparse.Namespace, ctx: Context) -> int:
