@@ -202,6 +202,25 @@ def test_spotify_is_refused_at_once_and_an_empty_feed_is_a_clear_4xx(api: Api, p
     assert submit(api, url="ftp://example.com/feed").status_code == 400
 
 
+def test_a_feed_not_read_in_time_answers_504_in_the_envelope_not_the_gateways_timeout(
+    api: Api, podcasts: FeedServer
+) -> None:
+    """The seed allows 120 s to read a show, but the answer lists its episode jobs, so the
+    reading happens inside a request that API Gateway ends at 30 s: it gets 20 s, then a clear
+    504 (docs/limits.md). Before, the API function itself was killed at 29 s."""
+    stalled = "/feeds/stalled.rss"
+    podcasts.feeds["stalled.rss"] = rss("Stalled", [("Episode 1", podcasts.url("/audio/stalled/e1.mp3"))])
+    podcasts.stalled.add(stalled)
+    try:
+        answer = submit(api, url=podcasts.url(stalled))
+    finally:
+        podcasts.release.set()
+    assert answer.status_code == 504, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "extraction_timed_out"
+    assert error["message"] == "reading the episodes took longer than 20 s; try again later"
+
+
 def test_a_single_media_url_is_one_job(api: Api, podcasts: FeedServer) -> None:
     created = submit(api, url=podcasts.url("/audio/single/one.mp3"))
     assert created.status_code == 202, created.text

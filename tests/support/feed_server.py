@@ -10,6 +10,7 @@ Routes:
 from __future__ import annotations
 
 import subprocess
+import threading
 from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,6 +21,9 @@ __all__ = ["FeedServer", "make_audio", "rss"]
 
 AUDIO_TYPES = {"mp3": "audio/mpeg", "ogg": "audio/ogg", "opus": "audio/ogg", "m4a": "audio/mp4"}
 _ENCODERS = {"mp3": ["-c:a", "libmp3lame", "-b:a", "32k"], "ogg": ["-c:a", "libvorbis"], "opus": ["-c:a", "libopus"]}
+
+
+STALL_SECONDS = 40.0  # past the API function's 29 s
 
 
 def make_audio(directory: Path, ext: str = "mp3", seconds: float = 1.0) -> Path:
@@ -58,6 +62,8 @@ class _FeedHandler(QuietHandler):
         assert isinstance(server, FeedServer)
         path = unquote(urlsplit(self.path).path)
         server.log.append(path)
+        if path in server.stalled:
+            server.release.wait(STALL_SECONDS)  # a server that takes too long to answer
         if path.startswith("/feeds/") and path[len("/feeds/") :] in server.feeds:
             body = server.feeds[path[len("/feeds/") :]].encode()
             self.send_bytes(200, body, "application/rss+xml; charset=utf-8", head=head)
@@ -80,6 +86,8 @@ class FeedServer(BackgroundHTTPServer):
         self.audio = audio
         self.feeds: dict[str, str] = {}
         self.unavailable: set[str] = set()
+        self.stalled: set[str] = set()  # answered only after STALL_SECONDS, or once `release` is set
+        self.release = threading.Event()
         self.log: list[str] = []
 
     def url(self, path: str) -> str:

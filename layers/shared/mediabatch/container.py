@@ -61,6 +61,12 @@ from mediabatch.webhooks.fanout import WebhookFanOut
 from mediabatch.webhooks.models import RetryBackoff
 from mediabatch.webhooks.subscriptions import WebhookSubscriptionService
 
+# Reading feeds and playlists inside a request: the API function has 29 s (API Gateway ends an
+# integration at 30 s) and still has to store and start the batch after reading, so a reading
+# longer than this answers 504 `extraction_timed_out` in the envelope, never the gateway's own
+# timeout. SHOW_EXTRACTION_TIMEOUT_SECONDS (the seed's 120 s) can only lower it.
+API_EXPANSION_BUDGET_SECONDS = 20.0
+
 # How a refused host is allowed on the local cloud (its parameter UrlAllowlist, template.yaml).
 LOCAL_ALLOWLIST_HINT = (
     'to allow it on the local cloud, start it with LOCALCLOUD_PARAMETER_OVERRIDES="UrlAllowlist={host}"'
@@ -230,8 +236,7 @@ def batch_download_service() -> BatchDownloadService:
     expansion = BatchUrlExpander(
         HeadMediaTypeProbe(url_policy()),
         feed_expander(),
-        # Within the API function's 29 s, leaving time to store and start the batch.
-        timeout_seconds=min(settings().show_extraction_timeout_seconds, 20.0),
+        timeout_seconds=min(settings().show_extraction_timeout_seconds, API_EXPANSION_BUDGET_SECONDS),
     )
     return BatchDownloadService(
         batch_table(), batch_orchestrator(), batch_finalizer(), media_bucket(), url_policy(), expansion=expansion
@@ -249,7 +254,7 @@ def show_service() -> ShowService:
         media_bucket(),
         url_policy(),
         concurrency=s.show_concurrency,
-        extraction_timeout_seconds=s.show_extraction_timeout_seconds,
+        extraction_timeout_seconds=min(s.show_extraction_timeout_seconds, API_EXPANSION_BUDGET_SECONDS),
     )
 
 
