@@ -99,6 +99,10 @@ def fmt_s(seconds: float) -> str:
     return f"{seconds:.2f} s"
 
 
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
 def fmt_runs(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values) + " s"
 
