@@ -34,6 +34,8 @@ class InMemoryMediaRecords:
         self.audit: list[AuditEntry] = []  # entries written together with a record change
         self.fail_create_for: set[str] = set()  # source file names whose copy record cannot be written
         self.fail_marks_of: set[str] = set()  # media ids whose mark cannot be written
+        self.lose_create_answer = False  # create_many writes, then its answer is lost (raises)
+        self.fail_reads = False  # get_many raises
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -45,6 +47,8 @@ class InMemoryMediaRecords:
 
     def get_many(self, tenant_id: str, media_ids: Sequence[str]) -> dict[str, MediaItem]:
         self.calls["get_many"] += 1
+        if self.fail_reads:
+            raise ConnectionError("injected: read failed")
         return {i: item for i in media_ids if (item := self.get(tenant_id, i)) is not None}
 
     def mark_deleting_many(self, tenant_id: str, media_ids: Sequence[str]) -> dict[str, MediaItem | ItemFailed | None]:
@@ -58,6 +62,8 @@ class InMemoryMediaRecords:
     def create_many(self, items: Sequence[tuple[MediaItem, AuditEntry]]) -> dict[str, ItemFailed]:
         self.calls["create_many"] += 1
         outcomes = {item.id: _each(self.create, item, audit) for item, audit in items}
+        if self.lose_create_answer:
+            raise ConnectionError("injected: the answer was lost after the write")
         return {i: o for i, o in outcomes.items() if isinstance(o, ItemFailed)}
 
     def mark_deleting(self, tenant_id: str, media_id: str) -> MediaItem | None:

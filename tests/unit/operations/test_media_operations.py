@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -21,6 +21,7 @@ from mediabatch.operations.models import (
     Outcome,
     time_ordered_id,
 )
+from mediabatch.operations.ports import ItemFailed
 from mediabatch.operations.service import COPY_FAILED, DELETE_FAILED, NOT_ATTEMPTED, MediaOperations
 from tests.fakes.operations import InMemoryAuditLog, InMemoryBucket, InMemoryMediaRecords, RecordingPublisher
 
@@ -586,6 +587,43 @@ def test_a_copy_whose_record_is_refused_leaves_no_bytes_and_the_others_are_copie
     assert len(world.bucket.objects) == 5, "three sources and two copies: the refused copy's bytes went"
     assert [d["initiator"]["source_media_id"] for _, d in world.events.events] == [a.id, c.id]
     assert [(e.target, e.result) for e in world.audit.entries] == [(unlucky.id, AuditResult.FAILED)]
+
+
+def test_a_copy_whose_record_write_lost_its_answer_is_copied_with_its_bytes(world: World) -> None:
+    """The transaction committed but its answer never came: reading the records back shows the
+    copies exist, so they are reported copied and keep their bytes (deleting them would leave
+    records of files that are gone)."""
+    a, b = world.upload(name="a.mp4"), world.upload(name="b.mp4")
+    world.records.lose_create_answer = True
+
+    results = world.ops.copy_many(A, [a.id, b.id])
+
+    assert [r.outcome for r in results] == [Outcome.COPIED, Outcome.COPIED]
+    for result in results:
+        copy = world.records.get("tenant-a", str(result.new_id))
+        assert copy is not None and copy.storage_key in world.bucket.objects
+    assert [d["media_id"] for _, d in world.events.events] == [r.new_id for r in results]
+
+
+def test_a_lost_record_answer_that_cannot_be_checked_keeps_the_bytes(world: World) -> None:
+    source = world.upload(name="a.mp4")
+    objects_before = len(world.bucket.objects)
+    world.records.lose_create_answer = True
+    write = world.records.create_many
+
+    def write_then_reads_fail(items: Sequence[tuple[MediaItem, AuditEntry]]) -> dict[str, ItemFailed]:
+        try:
+            return write(items)
+        finally:
+            world.records.fail_reads = True
+
+    world.records.create_many = write_then_reads_fail  # type: ignore[method-assign]
+
+    (result,) = world.ops.copy_many(A, [source.id])
+
+    # Reported failed (it cannot be confirmed), yet nothing is deleted: its record exists.
+    assert result.outcome is Outcome.FAILED
+    assert len(world.records.items) == 2 and len(world.bucket.objects) == objects_before + 1
 
 
 def test_copies_that_would_start_too_late_are_not_attempted_and_create_nothing() -> None:

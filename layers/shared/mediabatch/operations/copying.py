@@ -60,7 +60,7 @@ class CopyBatch:
             self._write_records()
         except Exception:
             logger.exception("a copy step failed as a whole")
-            self._undo([i for i in self._copies if i not in self._results], "the step failed as a whole")
+            self._settle([i for i in self._copies if i not in self._results])
             for media_id in self._as_sent:
                 if media_id not in self._results:
                     self._fail(media_id, "the step failed as a whole")
@@ -123,6 +123,26 @@ class CopyBatch:
                 self._results[media_id] = CopyResult(self._as_sent[media_id], Outcome.COPIED, new_id=copy.id)
 
     # ------------------------------------------------------------------ outcomes
+    def _settle(self, pending: list[str]) -> None:
+        """After a step failed as a whole, whether the record write took is unknown: its answer
+        may have been lost after the transaction committed. The records are read back: a copy
+        whose record exists is copied; only the others lose their bytes. If even the read
+        fails, the bytes stay (logged): bytes without a record can be swept, a record without
+        bytes is a broken file for the user."""
+        if not pending:
+            return
+        try:
+            found = self._tools.records.get_many(self._actor.tenant_id, [self._copies[i].id for i in pending])
+        except Exception:
+            logger.exception("copies kept, their records unknown: %s", [self._copies[i].storage_key for i in pending])
+            return
+        for media_id in pending:
+            if self._copies[media_id].id in found:
+                self._results[media_id] = CopyResult(
+                    self._as_sent[media_id], Outcome.COPIED, new_id=self._copies[media_id].id
+                )
+        self._undo([i for i in pending if i not in self._results], "the step failed as a whole")
+
     def _undo(self, media_ids: list[str], why: str) -> None:
         """No bytes without a record: the copies of `media_ids` go again (failures logged)."""
         keys = [self._copies[i].storage_key for i in media_ids if i in self._copies]
