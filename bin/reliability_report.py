@@ -221,6 +221,11 @@ FOUND = [
     " item written by the first send failed the re-send's `attribute_not_exists` condition. A create now recognises"
     " its own write by a marker unique to it (`put_new` in `mediabatch/adapters/dynamodb/codec.py`;"
     " `tests/integration/test_lost_answers.py`).",
+    "- **A copy batch whose record write lost its answer deleted the new bytes** (found reading the code, not by"
+    " the suite): the batch's records are one transaction, and when it raised after committing, the copy step undid"
+    " every copy, leaving records of files that were gone. The copy step now reads the records back first: copies"
+    " whose records exist are reported `copied` and keep their bytes; if even that read fails, the bytes stay"
+    " (`operations/copying.py` `_settle`; `tests/unit/operations/test_media_operations.py`).",
     "- The product's own retries (a transaction cancelled by contention, unprocessed batch items) now go through"
     " tenacity; botocore's standard mode retries every AWS call (`MEDIABATCH_AWS_MAX_ATTEMPTS`, 6 by default).",
     "- Left open: at extreme rates (30% lost answers on every write, the probe behind the lost-answer fix) a"
