@@ -3,43 +3,55 @@ it keeps gets the index, filled with the items already there (as a CloudFormatio
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
 import pytest
 
 from localcloud import LocalCloud
-from localcloud.provision import add_missing_indexes
+from localcloud.cloud import REPO_ROOT
+from localcloud.provision import Provisioner
+from localcloud.template import Resolver, load_template
 
 pytestmark = pytest.mark.integration
-
-KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
-BY_OWNER = {
-    "IndexName": "ByOwner",
-    "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    "Projection": {"ProjectionType": "ALL"},
-}
 
 
 def test_a_kept_table_gets_the_templates_missing_index_with_its_items(cloud: LocalCloud) -> None:
     ddb: Any = cloud.client("dynamodb")
+    props = copy.deepcopy(load_template(REPO_ROOT / "template.yaml")["Resources"]["MediabatchTable"]["Properties"])
     name = f"it-kept-{uuid.uuid4().hex[:12]}"
-    attributes = [{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")]
-    ddb.create_table(TableName=name, AttributeDefinitions=attributes, KeySchema=KEYS, BillingMode="PAY_PER_REQUEST")
+    props["TableName"] = name
+    before = [i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] != "OpenBatches"]
+    ddb.create_table(
+        TableName=name,
+        AttributeDefinitions=[a for a in props["AttributeDefinitions"] if a["AttributeName"] != "open_tenant"],
+        KeySchema=props["KeySchema"],
+        GlobalSecondaryIndexes=before,
+        BillingMode="PAY_PER_REQUEST",
+    )
     try:
-        ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "owner": {"S": "ann"}})
-        ddb.put_item(TableName=name, Item={"pk": {"S": "b"}, "sk": {"S": "1"}})  # not in the sparse index
-        props = {
-            "AttributeDefinitions": [*attributes, {"AttributeName": "owner", "AttributeType": "S"}],
-            "GlobalSecondaryIndexes": [BY_OWNER],
-        }
+        batch = {"sk": {"S": "BATCH"}, "gsi1pk": {"S": "T#BATCHES"}, "gsi1sk": {"S": "2026#1"}}
+        ddb.put_item(TableName=name, Item={"pk": {"S": "open"}, **batch, "open_tenant": {"S": "t"}})
+        ddb.put_item(TableName=name, Item={"pk": {"S": "closed"}, **batch})
+        provisioner = Provisioner(
+            root=REPO_ROOT,
+            resources={},
+            resolver=Resolver(stack_name="it", region=cloud.region, parameters={}),
+            clients=cloud.client,
+            stack_name="it",
+            region=cloud.region,
+        )
 
-        add_missing_indexes(ddb, name, props)
-        add_missing_indexes(ddb, name, props)  # the next start: nothing to add
+        provisioner._AWS_DynamoDB_Table("MediabatchTable", props)  # a start on the kept data folder
+        provisioner._AWS_DynamoDB_Table("MediabatchTable", props)  # and the next: nothing to add
 
         indexes = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
-        assert [(i["IndexName"], i["IndexStatus"]) for i in indexes] == [("ByOwner", "ACTIVE")]
-        scanned = ddb.scan(TableName=name, IndexName="ByOwner")["Items"]
-        assert [i["pk"]["S"] for i in scanned] == ["a"]
+        assert sorted((i["IndexName"], i["IndexStatus"]) for i in indexes) == [
+            ("ByFolder", "ACTIVE"),
+            ("OpenBatches", "ACTIVE"),
+        ]
+        scanned = ddb.scan(TableName=name, IndexName="OpenBatches")["Items"]
+        assert [i["pk"]["S"] for i in scanned] == ["open"]
     finally:
         ddb.delete_table(TableName=name)
