@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 import zipfile
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -130,6 +131,7 @@ class Provisioner:
             ddb.create_table(**args)
         except ddb.exceptions.ResourceInUseException:
             logger.debug("table %s kept from the data folder", name)  # its items too: a restart
+            add_missing_indexes(ddb, name, p)
         else:
             if p.get("TimeToLiveSpecification"):
                 ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=p["TimeToLiveSpecification"])
@@ -316,3 +318,30 @@ def _placeholder_zip() -> bytes:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("README.txt", "code runs in-process from the source tree (localcloud)")
     return buf.getvalue()
+
+
+def add_missing_indexes(ddb: Any, name: str, props: dict[str, Any]) -> None:
+    """A table kept from the data folder gets the template's global secondary indexes it lacks,
+    one UpdateTable each (as a CloudFormation update adds them); the emulator fills each from the
+    items already there before it is ACTIVE."""
+    have = {i["IndexName"] for i in ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
+    for index in props.get("GlobalSecondaryIndexes") or []:
+        if index["IndexName"] in have:
+            continue
+        logger.info("table %s: adding index %s", name, index["IndexName"])
+        ddb.update_table(
+            TableName=name,
+            AttributeDefinitions=props["AttributeDefinitions"],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        _wait_until_active(ddb, name, index["IndexName"])
+
+
+def _wait_until_active(ddb: Any, name: str, index_name: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes = ddb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+        if any(i["IndexName"] == index_name and i.get("IndexStatus", "ACTIVE") == "ACTIVE" for i in indexes):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"table {name}: index {index_name} not active after {timeout} s")

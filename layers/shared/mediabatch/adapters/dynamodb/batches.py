@@ -3,7 +3,8 @@
 One partition per batch (`TENANT#t#BATCH#b`): the batch item (sk `BATCH`) holds the counters,
 job items (sk `JOB#000`) hold per-job state, so one Query reads a whole batch. The batch item is
 also in the `ByFolder` index (`gsi1pk = TENANT#t#BATCHES`, `gsi1sk = created_at#stamp#id`): a
-tenant's batches, newest first. Every state
+tenant's batches, newest first; and while it is open, in the sparse `OpenBatches` index
+(mediabatch.adapters.dynamodb.open_batches). Every state
 change is a conditional write; a job transition and its counter change commit together in one
 transaction, so counters never drift from the jobs they count.
 """
@@ -29,6 +30,15 @@ from mediabatch.adapters.dynamodb.codec import (
 )
 from mediabatch.adapters.dynamodb.index_pages import IndexFilter, newest_first
 from mediabatch.adapters.dynamodb.media_items import media_put_request
+from mediabatch.adapters.dynamodb.open_batches import (
+    OPEN_KEY,
+    backfilled,
+    is_open,
+    open_fields,
+    scan_and_backfill,
+    scan_index,
+    untag_if_closed,
+)
 from mediabatch.catalog.models import MediaItem
 from mediabatch.clock import now_iso
 from mediabatch.downloads.models import (
@@ -88,7 +98,7 @@ class BatchTable:
             # created_at has whole seconds: the write time orders batches created within one.
             "gsi1sk": f"{batch.created_at}#{time.time_ns():020d}#{batch.batch_id}",
         }
-        item = to_item({"pk": pk, "sk": "BATCH", **listed, **batch.model_dump(mode="json")})
+        item = to_item({"pk": pk, "sk": "BATCH", **listed, **open_fields(batch), **batch.model_dump(mode="json")})
         put_new(self._ddb, self._table, item, marker="gsi1sk")  # gsi1sk: the write's own nanosecond
 
     def list_batches(
@@ -166,10 +176,11 @@ class BatchTable:
                             **self._batch_key(job),
                             # The first job to start also marks the batch running (same write).
                             "UpdateExpression": "ADD queued_jobs :minus, running_jobs :one "
-                            "SET #s = :r, started_at = if_not_exists(started_at, :now)",
+                            "SET #s = :r, started_at = if_not_exists(started_at, :now), #o = :tenant",
                             "ConditionExpression": "#s IN (:q, :r) AND stop_requested <> :true",
-                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeNames": {"#s": "status", "#o": OPEN_KEY},
                             "ExpressionAttributeValues": {
+                                ":tenant": value(job.tenant_id),
                                 ":minus": value(-1),
                                 ":one": value(1),
                                 ":q": _ACTIVE[0],
@@ -290,9 +301,11 @@ class BatchTable:
     ) -> BatchRecord | None:
         """Move an active batch to a terminal status. Exactly one caller ever gets the new
         record; the others get None."""
-        names = {"#s": "status"}
-        expr = "SET #s = :final, completed_at = :now, announced = :false"
+        names = {"#s": "status", "#o": OPEN_KEY}
+        # Terminal but not announced: still open (the index keeps it until mark_announced).
+        expr = "SET #s = :final, completed_at = :now, announced = :false, #o = :tenant"
         values = {
+            ":tenant": value(tenant_id),
             ":final": value(status.value),
             ":now": value(now_iso()),
             ":q": _ACTIVE[0],
@@ -320,13 +333,30 @@ class BatchTable:
         return _batch(result["Attributes"])
 
     def mark_announced(self, tenant_id: str, batch_id: str) -> None:
-        self._ddb.update_item(
-            TableName=self._table,
-            Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
-            UpdateExpression="SET announced = :true",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":true": value(True)},
-        )
+        """announced = true; a terminal batch leaves the open index in the same write. A batch a
+        retry round reopened meanwhile stays open (and indexed): the write then depends on which
+        of the two it finds, each conditional, so the attribute never disagrees with the status."""
+        key = {"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")}
+        values = {":true": value(True), ":q": _ACTIVE[0], ":r": _ACTIVE[1]}
+        writes = [
+            ("SET announced = :true REMOVE #o", "attribute_exists(pk) AND NOT #s IN (:q, :r)", {"#o": OPEN_KEY}),
+            ("SET announced = :true", "attribute_exists(pk) AND #s IN (:q, :r)", {}),
+        ]
+        for attempt in range(6):
+            update, condition, names = writes[attempt % 2]
+            try:
+                self._ddb.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#s": "status", **names},
+                    ExpressionAttributeValues=values,
+                )
+                return
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException" or attempt == 5:
+                    raise
 
     def requeue_job(self, job: JobRecord) -> bool:
         """running -> queued with its counters, for a job whose run was lost (the reconciler);
@@ -350,22 +380,16 @@ class BatchTable:
         return True
 
     def open_batches(self) -> Iterator[BatchRecord]:
-        """Batches of every tenant still active, or terminal and not announced. A filtered scan:
-        the reconciler runs every few minutes; a sparse index is the step after this one."""
-        paginator = self._ddb.get_paginator("scan")
-        for page in paginator.paginate(
-            TableName=self._table,
-            FilterExpression="sk = :batch AND (#s IN (:q, :r) OR announced = :false)",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":batch": value("BATCH"),
-                ":q": _ACTIVE[0],
-                ":r": _ACTIVE[1],
-                ":false": value(False),
-            },
-        ):
-            for item in page.get("Items", []):
-                yield _batch(item)
+        """Batches of every tenant still active, or terminal and not announced: a scan of the
+        sparse `OpenBatches` index, which holds only those (until the one backfill of batches
+        written before it is done, the filtered scan of the whole table that does it)."""
+        ready = backfilled(self._ddb, self._table)
+        for item in scan_index(self._ddb, self._table) if ready else scan_and_backfill(self._ddb, self._table):
+            batch = _batch(item)
+            if is_open(batch):
+                yield batch
+            else:
+                untag_if_closed(self._ddb, self._table, item)
 
     def request_cancel(self, job: JobRecord) -> None:
         """Ask a running job to stop; it notices at its next progress write."""
@@ -412,12 +436,20 @@ class BatchTable:
         adds = "ADD queued_jobs :n, failed_jobs :f, cancelled_jobs :c"
         if first:
             # Only from the terminal status the caller read: of two retries, one wins.
-            update = f"SET #s = :queued, #r = :round, stop_requested = :false REMOVE completed_at, #e {adds}"
+            # Queued again: open, so back in the open index (same write).
+            update = (
+                f"SET #s = :queued, #r = :round, stop_requested = :false, #o = :tenant REMOVE completed_at, #e {adds}"
+            )
             condition = "#s = :was"
             values.update(
-                {":queued": value(BatchStatus.QUEUED.value), ":false": value(False), ":was": value(batch.status.value)}
+                {
+                    ":queued": value(BatchStatus.QUEUED.value),
+                    ":false": value(False),
+                    ":was": value(batch.status.value),
+                    ":tenant": value(batch.tenant_id),
+                }
             )
-            names = {"#s": "status", "#r": "round", "#e": "error"}
+            names = {"#s": "status", "#r": "round", "#e": "error", "#o": OPEN_KEY}
         else:
             update, condition, names = adds, "#r = :round", {"#r": "round"}
         return {

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from mediabatch.adapters.dynamodb.batches import batches_index_pk
 from mediabatch.adapters.dynamodb.codec import error_code
 from mediabatch.adapters.dynamodb.index_pages import INDEX
+from mediabatch.adapters.dynamodb.open_batches import OPEN_INDEX, OPEN_KEY, backfilled
 from mediabatch.downloads.models import BatchStatus
 
 
@@ -55,17 +56,24 @@ class QuotaCounterTable:
 
     def unfinished_jobs(self, tenant_id: str, *, stop_at: int) -> int:
         """Queued and running jobs of the tenant's queued and running batches (of URLs and of
-        shows), read from the tenant's batch list in the `ByFolder` index. The filter applies
-        after DynamoDB reads, so this reads the whole list, projected to four attributes."""
+        shows), read from the tenant's partition of the sparse `OpenBatches` index: only its open
+        batches, never its history (the filter drops the few terminal ones not yet announced).
+        Until the backfill of older batches is done, from its whole batch list in `ByFolder`."""
+        if backfilled(self._ddb, self._table):
+            index, key = OPEN_INDEX, f"{OPEN_KEY} = :pk"
+            pk = tenant_id
+        else:
+            index, key = INDEX, "gsi1pk = :pk"
+            pk = batches_index_pk(tenant_id)
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": INDEX,
-            "KeyConditionExpression": "gsi1pk = :pk",
+            "IndexName": index,
+            "KeyConditionExpression": key,
             "FilterExpression": "#s IN (:queued, :running)",
             "ProjectionExpression": "#s, queued_jobs, running_jobs",
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
-                ":pk": {"S": batches_index_pk(tenant_id)},
+                ":pk": {"S": pk},
                 ":queued": {"S": BatchStatus.QUEUED.value},
                 ":running": {"S": BatchStatus.RUNNING.value},
             },
