@@ -172,8 +172,10 @@ class InMemoryBatches:
         batch.error = error or batch.error
         return batch.model_copy(deep=True)
 
-    def mark_announced(self, tenant_id: str, batch_id: str) -> None:
-        self.batches[(tenant_id, batch_id)].announced = True
+    def mark_announced(self, tenant_id: str, batch_id: str, for_round: int) -> None:
+        batch = self.batches[(tenant_id, batch_id)]
+        if batch.round == for_round and batch.status.is_terminal:
+            batch.announced = True
 
     def request_cancel(self, job: JobRecord) -> None:
         if self.job(job).status is JobStatus.RUNNING:

@@ -79,7 +79,7 @@ def indexed(ddb: Any, table: str, tenant_id: str) -> dict[str, dict[str, Any]]:
 
 def close(store: BatchTable, batch: BatchRecord) -> None:
     store.set_terminal(batch.tenant_id, batch.batch_id, BatchStatus.COMPLETED)
-    store.mark_announced(batch.tenant_id, batch.batch_id)
+    store.mark_announced(batch.tenant_id, batch.batch_id, for_round=1)
 
 
 def test_only_open_batches_are_indexed_and_read(
@@ -124,7 +124,7 @@ def test_a_closed_batch_leaves_the_index_and_a_reopened_one_comes_back(
     assert ended is not None
     assert set(indexed(ddb, table, tenant_id)) == {batch.batch_id}  # not announced yet
 
-    store.mark_announced(tenant_id, batch.batch_id)
+    store.mark_announced(tenant_id, batch.batch_id, for_round=1)
     assert indexed(ddb, table, tenant_id) == {}
     assert counters.unfinished_jobs(tenant_id, stop_at=100) == 0
 
@@ -137,7 +137,7 @@ def test_a_closed_batch_leaves_the_index_and_a_reopened_one_comes_back(
     assert batch.batch_id in {b.batch_id for b in store.open_batches()}
 
 
-def test_a_late_announce_of_a_reopened_batch_keeps_it_open(
+def test_a_late_announce_of_an_earlier_round_neither_closes_nor_hides_the_newer_round(
     backfilled: None, store: BatchTable, make_batch: MakeBatch, ddb: Any, table: str, tenant_id: str
 ) -> None:
     batch, (job,) = make_batch(1)
@@ -148,11 +148,27 @@ def test_a_late_announce_of_a_reopened_batch_keeps_it_open(
     found = store.get_batch_with_jobs(tenant_id, batch.batch_id)
     assert found is not None and store.reopen(ended, found[1]) is not None
 
-    store.mark_announced(tenant_id, batch.batch_id)  # the first round's announce, after the retry
+    store.mark_announced(tenant_id, batch.batch_id, for_round=1)  # the first round's announce, after the retry
 
     after = store.get_batch(tenant_id, batch.batch_id)
-    assert after is not None and (after.status, after.announced) == (BatchStatus.QUEUED, True)
+    assert after is not None and (after.status, after.announced) == (BatchStatus.QUEUED, False)
     assert set(indexed(ddb, table, tenant_id)) == {batch.batch_id}
+
+    # Round 2 ends; the first round's mark comes later still: round 2 stays to be announced.
+    found = store.get_batch_with_jobs(tenant_id, batch.batch_id)
+    assert found is not None
+    (again,) = found[1]
+    store.start_job(again)
+    store.finish_job(again, JobStatus.COMPLETED)
+    assert store.set_terminal(tenant_id, batch.batch_id, BatchStatus.COMPLETED) is not None
+    store.mark_announced(tenant_id, batch.batch_id, for_round=1)
+    pending = store.get_batch(tenant_id, batch.batch_id)
+    assert pending is not None and (pending.round, pending.announced) == (2, False)
+    assert batch.batch_id in {b.batch_id for b in store.open_batches()}  # the reconciler would announce it
+
+    store.mark_announced(tenant_id, batch.batch_id, for_round=2)
+    done = store.get_batch(tenant_id, batch.batch_id)
+    assert done is not None and done.announced and indexed(ddb, table, tenant_id) == {}
 
 
 def _put_old_shape(ddb: Any, table: str, batch: BatchRecord) -> None:

@@ -18,7 +18,7 @@ def test_open_batches_lists_active_and_unannounced_batches_only(store: BatchTabl
     ended, _ = make_batch(1)
     unannounced, _ = make_batch(1)
     store.set_terminal(ended.tenant_id, ended.batch_id, BatchStatus.FAILED)
-    store.mark_announced(ended.tenant_id, ended.batch_id)
+    store.mark_announced(ended.tenant_id, ended.batch_id, for_round=1)
     store.set_terminal(unannounced.tenant_id, unannounced.batch_id, BatchStatus.FAILED)
 
     found = {b.batch_id for b in store.open_batches()}

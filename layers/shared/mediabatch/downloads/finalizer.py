@@ -57,7 +57,7 @@ class BatchFinalizer:
         """Publish batch.*, then record that it was published. A crash in between means one more
         publish later (same webhook-id, so receivers de-duplicate), never none."""
         self._events.publish(f"batch.{batch.status.value}", batch_event_detail(batch))
-        self._store.mark_announced(batch.tenant_id, batch.batch_id)
+        self._store.mark_announced(batch.tenant_id, batch.batch_id, batch.round)
 
     def announce_pending(self, tenant_id: str, batch_id: str) -> None:
         batch = self._store.get_batch(tenant_id, batch_id)

@@ -84,7 +84,8 @@ class BatchRepository(Protocol):
         """Active -> terminal, not yet announced. Exactly one caller gets the new record."""
         ...
 
-    def mark_announced(self, tenant_id: str, batch_id: str) -> None: ...
+    def mark_announced(self, tenant_id: str, batch_id: str, for_round: int) -> None:
+        """Record that `for_round`'s end was announced (a no-op once a newer round began)."""
 
     def request_cancel(self, job: JobRecord) -> None:
         """Ask a running job to stop (a no-op for a job that is not running)."""

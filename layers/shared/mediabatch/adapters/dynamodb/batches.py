@@ -11,6 +11,7 @@ transaction, so counters never drift from the jobs they count.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -52,6 +53,8 @@ from mediabatch.downloads.models import (
 )
 
 __all__ = ["BatchTable", "StartOutcome", "batch_pk", "job_sk"]
+
+logger = logging.getLogger(__name__)
 
 _ACTIVE = [value(BatchStatus.QUEUED.value), value(BatchStatus.RUNNING.value)]
 _COUNTER = {
@@ -332,31 +335,31 @@ class BatchTable:
             raise
         return _batch(result["Attributes"])
 
-    def mark_announced(self, tenant_id: str, batch_id: str) -> None:
-        """announced = true; a terminal batch leaves the open index in the same write. A batch a
-        retry round reopened meanwhile stays open (and indexed): the write then depends on which
-        of the two it finds, each conditional, so the attribute never disagrees with the status."""
-        key = {"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")}
-        values = {":true": value(True), ":q": _ACTIVE[0], ":r": _ACTIVE[1]}
-        writes = [
-            ("SET announced = :true REMOVE #o", "attribute_exists(pk) AND NOT #s IN (:q, :r)", {"#o": OPEN_KEY}),
-            ("SET announced = :true", "attribute_exists(pk) AND #s IN (:q, :r)", {}),
-        ]
-        for attempt in range(6):
-            update, condition, names = writes[attempt % 2]
-            try:
-                self._ddb.update_item(
-                    TableName=self._table,
-                    Key=key,
-                    UpdateExpression=update,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={"#s": "status", **names},
-                    ExpressionAttributeValues=values,
-                )
-                return
-            except ClientError as exc:
-                if error_code(exc) != "ConditionalCheckFailedException" or attempt == 5:
-                    raise
+    def mark_announced(self, tenant_id: str, batch_id: str, for_round: int) -> None:
+        """announced = true, and out of the open index in the same write, for the round whose
+        end was announced. If a retry reopened the batch meanwhile, the newer round owns the
+        flag: the write is skipped, so a late mark can never hide the newer round's own
+        announcement (which the reconciler would otherwise not send again after a crash)."""
+        # Batches from before retry rounds have no `round`: they are round 1.
+        same_round = "(attribute_not_exists(#r) OR #r = :round)" if for_round == 1 else "#r = :round"
+        try:
+            self._ddb.update_item(
+                TableName=self._table,
+                Key={"pk": value(batch_pk(tenant_id, batch_id)), "sk": value("BATCH")},
+                UpdateExpression="SET announced = :true REMOVE #o",
+                ConditionExpression=f"attribute_exists(pk) AND {same_round} AND NOT #s IN (:q, :r)",
+                ExpressionAttributeNames={"#s": "status", "#r": "round", "#o": OPEN_KEY},
+                ExpressionAttributeValues={
+                    ":true": value(True),
+                    ":round": value(for_round),
+                    ":q": _ACTIVE[0],
+                    ":r": _ACTIVE[1],
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            logger.info("batch %s: round %s's announcement is not the latest; not marked", batch_id, for_round)
 
     def requeue_job(self, job: JobRecord) -> bool:
         """running -> queued with its counters, for a job whose run was lost (the reconciler);
