@@ -12,6 +12,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mediabatch.adapters.s3.progressive_upload import ProgressiveUpload
+from mediabatch.adapters.s3.signed_urls import SignedUrls
 from mediabatch.errors import Conflict
 from mediabatch.media_types import guess_content_type
 
@@ -26,6 +27,7 @@ class MediaBucket:
         self._bucket = bucket
         self._s3 = s3
         self._presign_ttl = presign_ttl_seconds
+        self._signed = SignedUrls()
 
     def upload_file(self, path: Path, key: str, content_type: str) -> int:
         self._s3.upload_file(str(path), self._bucket, key, ExtraArgs={"ContentType": content_type}, Config=_TRANSFER)
@@ -170,15 +172,17 @@ class MediaBucket:
         return ProgressiveUpload(self._s3, self._bucket, key, content_type)
 
     def download_url(self, key: str, filename: str, ttl_seconds: int | None = None) -> str:
+        """A presigned GET that downloads as `filename`; one signed in the last few minutes is
+        handed out again (signed_urls.py)."""
+        ttl = ttl_seconds or self._presign_ttl
         # RFC 6266: an ASCII fallback plus the exact UTF-8 name.
         ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename) or "download"
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-        return str(
-            self._s3.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition},
-                ExpiresIn=ttl_seconds or self._presign_ttl,
-            )
+        params = {"Bucket": self._bucket, "Key": key, "ResponseContentDisposition": disposition}
+        return self._signed.get(
+            (key, disposition, ttl),
+            ttl,
+            lambda: str(self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)),
         )
 
     # ------------------------------------------------------------------ copy and delete (operations)
