@@ -64,3 +64,42 @@ def test_the_kept_extractor_list_is_the_one_yt_dlp_builds_itself() -> None:
     assert same == "True"
     assert int(count) > 1000
     assert last == "Generic"
+
+
+def test_no_print_tables_are_rendered_when_nothing_is_printed() -> None:
+    """yt-dlp's `_forceprint` rendered the formats table at every step of every download even
+    with nothing to print (a third of a small job's CPU): the guarded YoutubeDL skips it then,
+    and still prints what a caller asks it to."""
+    out = run_fresh(
+        """
+        from mediabatch.adapters.ytdlp.downloader import _GuardedYoutubeDL
+
+        info = {"id": "x", "ext": "mp4", "title": "Clip", "formats": [{"format_id": "0", "url": "http://h/x.mp4"}]}
+        quiet = _GuardedYoutubeDL({"quiet": True})
+        rendered = []
+        quiet.render_formats_table = lambda *a: rendered.append(a)
+        quiet._forceprint("before_dl", dict(info))
+        printing = _GuardedYoutubeDL({"quiet": True, "forceprint": {"before_dl": ["%(title)s"]}})
+        printing._forceprint("before_dl", dict(info))
+        print(len(rendered))
+        """
+    )
+    assert out.splitlines() == ["Clip", "0"]
+
+
+def test_one_tls_context_per_setting_serves_every_youtubedl() -> None:
+    """yt-dlp built a TLS context (the whole CA bundle loaded) for every YoutubeDL; the guarded
+    one shares one per setting, still verifying certificates."""
+    out = run_fresh(
+        """
+        import ssl
+        from yt_dlp.networking import common
+        from mediabatch.adapters.ytdlp.downloader import _GuardedYoutubeDL
+
+        _GuardedYoutubeDL({"quiet": True})
+        a, b = common.make_ssl_context(), common.make_ssl_context()
+        lax = common.make_ssl_context(verify=False)
+        print(a is b, a is not lax, a.verify_mode == ssl.CERT_REQUIRED, a.check_hostname, len(a.get_ca_certs()) > 0)
+        """
+    )
+    assert out == "True True True True True"
